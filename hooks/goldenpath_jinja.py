@@ -1,0 +1,77 @@
+"""Jinja extension shared by copier and cookiecutter.
+
+Both engines load this one file (copier through copier-template-extensions,
+cookiecutter through `template/local_extensions.py`), so questions, validation
+and derived names come from the `goldenpath` package of the same checkout and
+from that checkout's `goldenpath.yml`. Only PyYAML and the standard library
+are needed, which both engines already bring.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from jinja2 import pass_context
+from jinja2.environment import Environment
+from jinja2.ext import Extension
+from jinja2.runtime import Context
+
+TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
+if str(TEMPLATE_ROOT / "src") not in sys.path:
+    sys.path.insert(0, str(TEMPLATE_ROOT / "src"))
+
+from goldenpath.project import (  # noqa: E402  (import after the path is set)
+    AUTH_MODES,
+    QUESTIONS,
+    Project,
+    answer_error,
+    as_bool,
+    build_project,
+    default_team,
+)
+from goldenpath.settings import SETTINGS_FILENAME, Settings, load_settings  # noqa: E402
+
+
+class GoldenpathExtension(Extension):
+    """Adds `goldenpath*` globals; every template decision is made in Python."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        settings = load_settings(TEMPLATE_ROOT / SETTINGS_FILENAME)
+        environment.globals.update(
+            goldenpath=lambda answers: _project(answers, settings),
+            goldenpath_settings=lambda: settings,
+            goldenpath_choices=lambda question: _choices(question, settings),
+            goldenpath_default_team=lambda repo_name: default_team(str(repo_name), settings),
+            goldenpath_answers=pass_context(_answers_from_context),
+            goldenpath_validate=pass_context(
+                lambda ctx, question: answer_error(question, _answers_from_context(ctx), settings)
+            ),
+            goldenpath_template_root=lambda: str(TEMPLATE_ROOT),
+        )
+
+
+def _answers_from_context(ctx: Context) -> dict[str, Any]:
+    """Copier keeps answers as top-level variables; gather the known ones."""
+    answers = {q: ctx.get(q) for q in QUESTIONS if ctx.get(q) is not None}
+    if "include_example" in answers:
+        answers["include_example"] = as_bool(answers["include_example"])
+    return answers
+
+
+def _project(answers: dict[str, Any], settings: Settings) -> Project:
+    cleaned = {q: answers.get(q) for q in QUESTIONS}
+    cleaned["include_example"] = as_bool(cleaned["include_example"])
+    return build_project(cleaned, settings, TEMPLATE_ROOT)
+
+
+def _choices(question: str, settings: Settings) -> list[str]:
+    if question == "python_version":
+        return list(settings.python_supported)
+    if question == "auth_mode":
+        return list(AUTH_MODES)
+    if question == "team":
+        return list(settings.teams)
+    raise KeyError(f"question {question!r} has no choices")

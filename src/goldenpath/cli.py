@@ -1,0 +1,87 @@
+"""`goldenpath` command line: thin argparse wrappers over the library modules.
+
+Exit codes are a contract for workflows and hooks: 0 valid, 1 invalid, 2 usage
+or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from goldenpath import __version__
+from goldenpath.naming import KINDS, check_name, format_problems, may_create, suggest_repo_name
+from goldenpath.repo_check import check_repo
+from goldenpath.settings import SettingsError, load_settings
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except SettingsError as exc:
+        print(f"goldenpath: settings error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="goldenpath", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"goldenpath {__version__}")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    name = commands.add_parser("check-name", help="check a name against the naming convention")
+    name.add_argument("name")
+    name.add_argument("--kind", choices=KINDS, default="repo")
+    name.add_argument("--team", help="also check that this GitHub team may create the repo")
+    name.add_argument("--settings", help="settings file (default: the bundled goldenpath.yml)")
+    name.add_argument("--json", action="store_true", help="print a machine-readable result")
+    name.set_defaults(handler=_check_name)
+
+    repo = commands.add_parser("check-repo", help="check a generated repo's names agree with the convention")
+    repo.add_argument("path", nargs="?", default=".")
+    repo.add_argument("--settings", help="settings file (default: the bundled goldenpath.yml)")
+    repo.add_argument("files", nargs="*", help=argparse.SUPPRESS)  # pre-commit passes file names
+    repo.set_defaults(handler=_check_repo)
+    return parser
+
+
+def _check_name(args: argparse.Namespace) -> int:
+    settings = load_settings(args.settings)
+    problems = check_name(args.name, args.kind, settings)
+    if args.team and args.kind == "repo" and not problems:
+        denied = may_create(args.team, args.name, settings)
+        problems = [denied] if denied else []
+    suggestion = suggest_repo_name(args.name, settings) if problems and args.kind == "repo" else None
+    if args.json:
+        result = {
+            "name": args.name,
+            "kind": args.kind,
+            "valid": not problems,
+            "violations": [{"rule": p.rule, "message": p.message} for p in problems],
+            "suggestion": suggestion,
+        }
+        print(json.dumps(result, indent=2))
+    elif problems and args.kind == "repo":
+        print(format_problems(args.name, problems, settings), file=sys.stderr)
+    elif problems:
+        for problem in problems:
+            print(f"{args.name!r}: {problem}", file=sys.stderr)
+    else:
+        print(f"{args.name!r} is a valid {args.kind} name")
+    return EXIT_INVALID if problems else EXIT_OK
+
+
+def _check_repo(args: argparse.Namespace) -> int:
+    findings = check_repo(args.path, load_settings(args.settings))
+    for finding in findings:
+        print(finding, file=sys.stderr)
+    return EXIT_INVALID if findings else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

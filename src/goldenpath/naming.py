@@ -1,0 +1,245 @@
+"""The naming convention: the one place that says what a valid name is.
+
+Every door (copier validator, cookiecutter pre-gen hook, `goldenpath check-name`,
+`goldenpath check-repo`, the central workflows, create-repo) calls this module.
+Repo names look like `<unit>-<domain>-<usecase>`; every other name (package,
+Unity Catalog, jobs, tags) is derived from it here and checked against the
+rules of the system that will hold it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from goldenpath.settings import ALL_UNITS, Settings
+
+SEGMENT = re.compile(r"[a-z][a-z0-9]*")
+REPO_CHARSET = re.compile(r"[a-z0-9-]*")
+PYTHON_PACKAGE = re.compile(r"[a-z_][a-z0-9_]*")
+UC_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,254}")
+JOB_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
+GITHUB_REPO = re.compile(r"[A-Za-z0-9._-]{1,100}")
+TAG_VALUE_FORBIDDEN = set("<>%&\\?/")
+TAG_VALUE_MAX = 256
+JOB_KEY = "pipeline"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: a stable rule id plus a message a person can act on."""
+
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.message}"
+
+
+@dataclass(frozen=True)
+class DerivedNames:
+    """Every name computed from a repo name; see docs/naming.md for the table."""
+
+    repo: str
+    unit: str
+    domain: str
+    usecase: str
+    package: str
+    uc_schema: str
+    uc_model: str
+    job_name: str
+    catalogs: dict[str, str]
+
+    def uc_model_path(self, env: str) -> str:
+        return f"{self.catalogs[env]}.{self.uc_schema}.{self.uc_model}"
+
+
+def check_repo_name(name: str, settings: Settings) -> list[Violation]:
+    """All rules `name` breaks; empty when it is a valid repository name."""
+    rules = settings.naming
+    example = _example(settings)
+    if not name:
+        return [Violation("empty", f"a name is required, for example '{example}'")]
+    problems: list[Violation] = []
+    if len(name) > rules.max_length:
+        problems.append(
+            Violation("max-length", f"{len(name)} characters is more than the {rules.max_length} allowed")
+        )
+    if not REPO_CHARSET.fullmatch(name):
+        bad = sorted({c for c in name if not REPO_CHARSET.fullmatch(c)})
+        shown = ", ".join(repr(c) for c in bad)
+        problems.append(
+            Violation("charset", f"only lowercase ASCII letters, digits and '-' are allowed; found {shown}")
+        )
+        return problems
+    if name.startswith("-") or name.endswith("-") or "--" in name:
+        problems.append(Violation("hyphens", "segments are joined by single hyphens, with none at either end"))
+        return problems
+    unit, _, rest = name.partition("-")
+    domain, _, usecase = rest.partition("-")
+    if unit not in settings.units:
+        problems.append(Violation("unit", _unknown("unit", unit, sorted(settings.units))))
+    if domain not in settings.domains:
+        problems.append(Violation("domain", _unknown("domain", domain, list(settings.domains))))
+    segments = usecase.split("-") if usecase else []
+    if not rules.usecase_min <= len(segments) <= rules.usecase_max:
+        problems.append(
+            Violation(
+                "usecase",
+                f"the use case after '<unit>-<domain>-' needs {rules.usecase_min} to "
+                f"{rules.usecase_max} segments, found {len(segments)}",
+            )
+        )
+    for segment in segments:
+        if not SEGMENT.fullmatch(segment):
+            problems.append(
+                Violation("usecase-segment", f"'{segment}' must start with a letter, then letters or digits")
+            )
+        if segment in rules.reserved_words:
+            problems.append(
+                Violation("reserved-word", f"'{segment}' is reserved ({', '.join(rules.reserved_words)})")
+            )
+    return problems
+
+
+def suggest_repo_name(name: str, settings: Settings) -> str | None:
+    """The closest valid name to `name`, or None when nothing sensible is near."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    segments = [s for s in re.split(r"[^a-z0-9]+", ascii_name) if s]
+    if len(segments) < 3:
+        return None
+    unit = _closest(segments[0], sorted(settings.units))
+    domain = _closest(segments[1], list(settings.domains))
+    if unit is None or domain is None:
+        return None
+    usecase = [
+        s
+        for s in segments[2:]
+        if SEGMENT.fullmatch(s) and s not in settings.naming.reserved_words
+    ][: settings.naming.usecase_max]
+    while usecase:
+        candidate = "-".join([unit, domain, *usecase])
+        if len(usecase) >= settings.naming.usecase_min and not check_repo_name(candidate, settings):
+            return candidate
+        usecase.pop()
+    return None
+
+
+def derive_names(repo_name: str, settings: Settings) -> DerivedNames:
+    """Compute every downstream name; refuses a repo name that breaks a rule."""
+    problems = check_repo_name(repo_name, settings)
+    if problems:
+        raise ValueError(format_problems(repo_name, problems, settings))
+    unit, domain, usecase = repo_name.split("-", 2)
+    usecase_id = usecase.replace("-", "_")
+    return DerivedNames(
+        repo=repo_name,
+        unit=unit,
+        domain=domain,
+        usecase=usecase,
+        package=repo_name.replace("-", "_"),
+        uc_schema=f"{domain}_{usecase_id}",
+        uc_model=f"{usecase_id}_model",
+        job_name=f"{repo_name}-{JOB_KEY}",
+        catalogs={env: f"{e.catalog_prefix}_{unit}" for env, e in settings.environments.items()},
+    )
+
+
+def may_create(team: str, repo_name: str, settings: Settings) -> Violation | None:
+    """Whether `team` may create `repo_name`; None means allowed."""
+    if team not in settings.teams:
+        return Violation("team", _unknown("team", team, sorted(settings.teams)))
+    allowed = settings.teams[team]
+    unit = repo_name.split("-", 1)[0]
+    if allowed == (ALL_UNITS,) or unit in allowed:
+        return None
+    return Violation(
+        "team-unit",
+        f"team '{team}' may only create repositories of unit {', '.join(allowed)}, not '{unit}'",
+    )
+
+
+def format_problems(name: str, problems: list[Violation], settings: Settings) -> str:
+    """One message for people: each broken rule, then a valid name to use."""
+    lines = [f"{name!r} is not a valid repository name:"]
+    lines += [f"  - {p}" for p in problems]
+    suggestion = suggest_repo_name(name, settings)
+    if suggestion:
+        lines.append(f"did you mean '{suggestion}'?")
+    lines.append(f"expected <unit>-<domain>-<usecase>, for example '{_example(settings)}'")
+    return "\n".join(lines)
+
+
+def check_python_package(name: str) -> list[Violation]:
+    if not PYTHON_PACKAGE.fullmatch(name) or keyword.iskeyword(name):
+        return [Violation("python-package", f"'{name}' is not a lowercase Python identifier")]
+    return []
+
+
+def check_uc_identifier(name: str) -> list[Violation]:
+    if not UC_IDENTIFIER.fullmatch(name):
+        return [
+            Violation("uc-identifier", f"'{name}' must be lowercase letters, digits and '_', at most 255")
+        ]
+    return []
+
+
+def check_job_name(name: str) -> list[Violation]:
+    if not JOB_NAME.fullmatch(name):
+        return [Violation("job-name", f"'{name}' must be lowercase letters, digits, '-' or '_', at most 100")]
+    return []
+
+
+def check_tag_value(value: str) -> list[Violation]:
+    if not value or len(value) > TAG_VALUE_MAX or TAG_VALUE_FORBIDDEN & set(value) or not value.isprintable():
+        return [
+            Violation("tag-value", f"'{value}' must be 1-{TAG_VALUE_MAX} printable characters without <>%&\\?/")
+        ]
+    return []
+
+
+def check_github_repo(name: str) -> list[Violation]:
+    if not GITHUB_REPO.fullmatch(name) or name in {".", ".."}:
+        return [Violation("github-repo", f"'{name}' is not a valid GitHub repository name")]
+    return []
+
+
+KIND_CHECKS: dict[str, Callable[[str], list[Violation]]] = {
+    "package": check_python_package,
+    "uc-catalog": check_uc_identifier,
+    "uc-schema": check_uc_identifier,
+    "uc-model": check_uc_identifier,
+    "job": check_job_name,
+    "tag": check_tag_value,
+    "github-repo": check_github_repo,
+}
+KINDS = ("repo", *KIND_CHECKS)
+
+
+def check_name(name: str, kind: str, settings: Settings) -> list[Violation]:
+    """Dispatch on `kind`; `repo` applies the convention, the others their system's rules."""
+    if kind == "repo":
+        return check_repo_name(name, settings)
+    return KIND_CHECKS[kind](name)
+
+
+def _example(settings: Settings) -> str:
+    unit, domain = next(iter(settings.units)), settings.domains[0]
+    return f"{unit}-{domain}-demand-weekly"
+
+
+def _closest(word: str, options: list[str]) -> str | None:
+    if word in options:
+        return word
+    matches = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _unknown(what: str, value: str, options: list[str]) -> str:
+    message = f"{what} '{value}' is not one of {', '.join(options)}"
+    close = _closest(value, options)
+    return f"{message}; did you mean '{close}'?" if close and close != value else message

@@ -1,0 +1,140 @@
+"""The template's questions, their validation, and the full render context.
+
+Both template engines ask the same questions (`QUESTIONS`), validate each
+answer with `answer_error`, and render from the same `Project`, so a
+copier-made and a cookiecutter-made repository cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from goldenpath.naming import DerivedNames, check_repo_name, derive_names, format_problems, may_create
+from goldenpath.settings import ALL_UNITS, Environment, Settings
+
+AUTH_MODES = ("service-principal-secrets", "oidc")
+QUESTIONS = (
+    "repo_name",
+    "description",
+    "team",
+    "cost_center",
+    "python_version",
+    "auth_mode",
+    "include_example",
+)
+WORKFLOW_FILES = {"test": "reusable-test.yml", "build": "reusable-build.yml", "deploy": "reusable-deploy.yml"}
+
+
+@dataclass(frozen=True)
+class Project:
+    """Answers plus everything derived from them and the settings."""
+
+    answers: dict[str, Any]
+    names: DerivedNames
+    settings: Settings
+    template_version: str
+
+    @property
+    def environments(self) -> list[Environment]:
+        return list(self.settings.environments.values())
+
+    @property
+    def oidc(self) -> bool:
+        return self.answers["auth_mode"] == "oidc"
+
+    def uses(self, workflow: str) -> str:
+        """`uses:` ref of a central reusable workflow (`test`, `build`, `deploy`)."""
+        return self.settings.workflow_uses(WORKFLOW_FILES[workflow])
+
+    @property
+    def precommit_repo(self) -> str:
+        return f"https://github.com/{self.settings.central_slug}"
+
+    def tags(self, env: str) -> dict[str, str]:
+        """The cost tags every job carries; git_sha is filled in at deploy."""
+        return {
+            "team": self.answers["team"],
+            "cost_center": self.answers["cost_center"],
+            "project": self.names.repo,
+            "env": env,
+            "git_sha": "${var.git_sha}",
+            "template_version": self.template_version,
+        }
+
+
+def answer_error(question: str, answers: dict[str, Any], settings: Settings) -> str:
+    """Why `answers[question]` is refused, or "" when it is fine."""
+    value = answers.get(question)
+    if question == "repo_name":
+        problems = check_repo_name(str(value or ""), settings)
+        return format_problems(str(value or ""), problems, settings) if problems else ""
+    if question == "description":
+        text = str(value or "")
+        return "" if text.strip() and "\n" not in text else "description must be one non-empty line"
+    if question == "team":
+        denied = may_create(str(value or ""), str(answers.get("repo_name", "")), settings)
+        return f"{denied}; for example 'ml-platform'" if denied else ""
+    if question == "cost_center":
+        if re.fullmatch(settings.cost_center_pattern, str(value or "")):
+            return ""
+        return (
+            f"cost_center {value!r} must match {settings.cost_center_pattern}, "
+            f"for example '{settings.cost_center_default}'"
+        )
+    if question == "python_version":
+        supported = settings.python_supported
+        return "" if str(value) in supported else f"python_version {value!r} must be one of {', '.join(supported)}"
+    if question == "auth_mode":
+        return "" if value in AUTH_MODES else f"auth_mode {value!r} must be one of {', '.join(AUTH_MODES)}"
+    if question == "include_example":
+        return "" if isinstance(value, bool) else f"include_example must be true or false, got {value!r}"
+    raise KeyError(f"unknown question {question!r}; known: {', '.join(QUESTIONS)}")
+
+
+def default_team(repo_name: str, settings: Settings) -> str:
+    """The team that owns the repo's unit only, else the first team allowed everything."""
+    unit = repo_name.split("-", 1)[0]
+    for team, units in settings.teams.items():
+        if units == (unit,):
+            return team
+    return next(team for team, units in settings.teams.items() if units == (ALL_UNITS,))
+
+
+def answers_errors(answers: dict[str, Any], settings: Settings) -> list[str]:
+    """Every refused answer, in question order."""
+    return [error for q in QUESTIONS if (error := answer_error(q, answers, settings))]
+
+
+def build_project(answers: dict[str, Any], settings: Settings, template_root: Path) -> Project:
+    """The render context for validated `answers`."""
+    errors = answers_errors(answers, settings)
+    if errors:
+        raise ValueError("\n".join(errors))
+    return Project(
+        answers={q: answers[q] for q in QUESTIONS},
+        names=derive_names(answers["repo_name"], settings),
+        settings=settings,
+        template_version=template_version(template_root),
+    )
+
+
+def template_version(template_root: Path) -> str:
+    """The template's version, from its own pyproject.toml (the one version source)."""
+    data = tomllib.loads((template_root / "pyproject.toml").read_text(encoding="utf-8"))
+    return str(data["project"]["version"])
+
+
+def as_bool(value: Any) -> bool:
+    """Cookiecutter hands booleans over as strings after prompting; accept both forms."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"true", "yes", "y", "1"}:
+        return True
+    if text in {"false", "no", "n", "0"}:
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")

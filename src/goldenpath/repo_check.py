@@ -1,0 +1,181 @@
+"""`goldenpath check-repo`: do a generated repo's real names follow the convention?
+
+Data scientists rename things by hand; this check (a pre-commit hook and a
+step of the central test workflow) catches a package directory, job, tag or
+Unity Catalog name that no longer matches the repo name, and says where, as
+`file:line: rule: message`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from goldenpath.naming import DerivedNames, check_repo_name, check_tag_value, derive_names
+from goldenpath.settings import Settings
+
+ANSWERS_FILE = ".copier-answers.yml"
+BUNDLE_FILE = "databricks.yml"
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.rule}: {self.message}"
+
+
+class _YamlDoc:
+    """A YAML file parsed twice: plain data, and nodes that remember line numbers."""
+
+    def __init__(self, root: Path, relpath: str) -> None:
+        self.relpath = relpath
+        text = (root / relpath).read_text(encoding="utf-8")
+        self.data: Any = yaml.safe_load(text) or {}
+        self._node = yaml.compose(text)
+
+    def get(self, *keys: str) -> Any:
+        node: Any = self.data
+        for key in keys:
+            if not isinstance(node, dict) or key not in node:
+                return None
+            node = node[key]
+        return node
+
+    def line(self, *keys: str) -> int:
+        """1-based line of the value at `keys`, or of the deepest key that exists."""
+        node, line = self._node, 1
+        for key in keys:
+            if not isinstance(node, yaml.MappingNode):
+                break
+            match = next(((k, v) for k, v in node.value if k.value == key), None)
+            if match is None:
+                break
+            node, line = match[1], match[1].start_mark.line + 1
+        return line
+
+    def finding(self, keys: tuple[str, ...], rule: str, message: str) -> Finding:
+        return Finding(self.relpath, self.line(*keys), rule, message)
+
+
+def check_repo(path: str | os.PathLike[str], settings: Settings) -> list[Finding]:
+    """Every disagreement between the repo's names and the convention."""
+    root = Path(path)
+    repo_name, where = _repo_name(root)
+    problems = check_repo_name(repo_name, settings)
+    if problems:
+        return [Finding(where[0], where[1], p.rule, f"repo name {repo_name!r}: {p.message}") for p in problems]
+    names = derive_names(repo_name, settings)
+    findings = _check_package(root, names)
+    bundle_files = [BUNDLE_FILE, *sorted(p.relative_to(root).as_posix() for p in root.glob("resources/*.yml"))]
+    for relpath in bundle_files:
+        if (root / relpath).is_file():
+            findings += _check_bundle_file(_YamlDoc(root, relpath), names, settings)
+        elif relpath == BUNDLE_FILE:
+            findings.append(Finding(relpath, 1, "bundle", f"{BUNDLE_FILE} is missing"))
+    return findings
+
+
+def _repo_name(root: Path) -> tuple[str, tuple[str, int]]:
+    """In CI the real GitHub name wins; locally the answers file, else the folder."""
+    github_repository = os.environ.get("GITHUB_REPOSITORY", "")
+    if "/" in github_repository:
+        return github_repository.split("/", 1)[1], ("GITHUB_REPOSITORY", 0)
+    if (root / ANSWERS_FILE).is_file():
+        answers = _YamlDoc(root, ANSWERS_FILE)
+        if answers.get("repo_name"):
+            return str(answers.get("repo_name")), (ANSWERS_FILE, answers.line("repo_name"))
+    return root.resolve().name, (".", 0)
+
+
+def _check_package(root: Path, names: DerivedNames) -> list[Finding]:
+    expected = root / "src" / names.package
+    if expected.is_dir():
+        return []
+    found = sorted(p.name for p in (root / "src").glob("*/__init__.py") for p in [p.parent])
+    pyproject = root / "pyproject.toml"
+    line = _line_of(pyproject, rf'include\s*=\s*"{re.escape(found[0])}"') if found and pyproject.is_file() else 1
+    return [
+        Finding(
+            "pyproject.toml",
+            line,
+            "package-dir",
+            f"expected package directory src/{names.package} for repo {names.repo!r}; "
+            f"found {', '.join('src/' + f for f in found) or 'none'}",
+        )
+    ]
+
+
+def _check_bundle_file(doc: _YamlDoc, names: DerivedNames, settings: Settings) -> list[Finding]:
+    findings: list[Finding] = []
+
+    def expect(keys: tuple[str, ...], expected: str, rule: str) -> None:
+        actual = doc.get(*keys)
+        if actual is not None and actual != expected:
+            findings.append(doc.finding(keys, rule, f"{'.'.join(keys)} is {actual!r}, expected {expected!r}"))
+
+    expect(("bundle", "name"), names.repo, "bundle-name")
+    expect(("variables", "schema", "default"), names.uc_schema, "uc-schema")
+    expect(("variables", "model_name", "default"), names.uc_model, "uc-model")
+    for env, catalog in names.catalogs.items():
+        expect(("targets", env, "variables", "catalog"), catalog, "uc-catalog")
+    for key, job in (doc.get("resources", "jobs") or {}).items():
+        expect(("resources", "jobs", key, "name"), names.job_name, "job-name")
+        expect(("resources", "jobs", key, "tags", "project"), names.repo, "tag-project")
+        findings += _check_tags(doc, key, job.get("tags") or {}, settings)
+        for index, task in enumerate(job.get("tasks") or []):
+            wheel = task.get("python_wheel_task") or {}
+            if wheel and wheel.get("package_name") != names.package:
+                findings.append(
+                    Finding(
+                        doc.relpath,
+                        doc.line("resources", "jobs", key, "tasks"),
+                        "wheel-package",
+                        f"task {index} python_wheel_task.package_name is {wheel.get('package_name')!r}, "
+                        f"expected {names.package!r}",
+                    )
+                )
+    return findings
+
+
+def _check_tags(doc: _YamlDoc, job_key: str, tags: dict[str, Any], settings: Settings) -> list[Finding]:
+    keys = ("resources", "jobs", job_key, "tags")
+    findings = [
+        doc.finding(keys, "tag-missing", f"job {job_key!r} has no {tag!r} tag")
+        for tag in REQUIRED_TAGS
+        if tag not in tags
+    ]
+    for tag, value in tags.items():
+        findings += [doc.finding((*keys, tag), p.rule, f"tag {tag}: {p.message}") for p in check_tag_value(str(value))]
+    team = tags.get("team")
+    if team is not None and team not in settings.teams:
+        findings.append(doc.finding((*keys, "team"), "tag-team", f"team {team!r} is not one of {sorted(settings.teams)}"))
+    cost_center = tags.get("cost_center")
+    if cost_center is not None and not re.fullmatch(settings.cost_center_pattern, str(cost_center)):
+        findings.append(
+            doc.finding(
+                (*keys, "cost_center"),
+                "tag-cost-center",
+                f"{cost_center!r} does not match {settings.cost_center_pattern}",
+            )
+        )
+    return findings
+
+
+REQUIRED_TAGS = ("team", "cost_center", "project", "env", "git_sha", "template_version")
+
+
+def _line_of(path: Path, pattern: str) -> int:
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if re.search(pattern, text):
+            return number
+    return 1

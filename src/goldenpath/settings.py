@@ -1,0 +1,206 @@
+"""Load and validate the org settings file (`goldenpath.yml`).
+
+Every other module, both template engines and the workflows take org-specific
+facts from the `Settings` returned here, so a fork changes one file only.
+This module needs nothing beyond PyYAML because copier and cookiecutter import
+it at render time from inside their own environments.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SETTINGS_FILENAME = "goldenpath.yml"
+SETTINGS_ENV_VAR = "GOLDENPATH_SETTINGS"
+ENVIRONMENT_NAMES = ("dev", "acc", "prd")
+ALL_UNITS = "all"
+
+
+class SettingsError(ValueError):
+    """The settings file is missing, malformed or inconsistent."""
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    host: str
+    catalog_prefix: str
+    client_id_secret: str
+    client_secret_secret: str
+
+
+@dataclass(frozen=True)
+class NamingRules:
+    max_length: int
+    usecase_min: int
+    usecase_max: int
+    reserved_words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Settings:
+    org: str
+    central_repo: str
+    release_line: str
+    units: dict[str, str]
+    domains: tuple[str, ...]
+    teams: dict[str, tuple[str, ...]]
+    environments: dict[str, Environment]
+    cost_center_default: str
+    cost_center_pattern: str
+    python_default: str
+    python_supported: tuple[str, ...]
+    naming: NamingRules
+    source: Path
+
+    @property
+    def central_slug(self) -> str:
+        """`<org>/<repo>` of this central repository."""
+        return f"{self.org}/{self.central_repo}"
+
+    def workflow_uses(self, workflow_file: str) -> str:
+        """The `uses:` value a generated repo puts in its caller workflows."""
+        return f"{self.central_slug}/.github/workflows/{workflow_file}@{self.release_line}"
+
+
+def bundled_settings_path() -> Path:
+    """Where the settings live for this copy of the package.
+
+    In a checkout (or editable install) the file is at the repository root;
+    in a built wheel poetry places it beside the package in site-packages.
+    """
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[1] / SETTINGS_FILENAME, here.parents[2] / SETTINGS_FILENAME):
+        if candidate.is_file():
+            return candidate
+    raise SettingsError(
+        f"cannot find {SETTINGS_FILENAME} next to {here.parent}; "
+        f"pass --settings PATH or set {SETTINGS_ENV_VAR}"
+    )
+
+
+def resolve_settings_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Explicit path, then $GOLDENPATH_SETTINGS, then the bundled file."""
+    chosen = explicit or os.environ.get(SETTINGS_ENV_VAR)
+    return Path(chosen) if chosen else bundled_settings_path()
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Read and validate the settings; errors name the key and what is expected."""
+    settings_path = resolve_settings_path(path)
+    try:
+        raw = yaml.safe_load(settings_path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsError(f"cannot read settings file {settings_path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{settings_path} is not valid YAML: {exc}") from exc
+    return parse_settings(raw, settings_path)
+
+
+def parse_settings(raw: Any, source: Path) -> Settings:
+    """Turn the parsed YAML into `Settings`, refusing anything inconsistent."""
+    reader = _Reader(raw, source)
+    units = reader.mapping("units")
+    teams = {
+        name: _team_units(reader, name, spec) for name, spec in reader.mapping("teams").items()
+    }
+    for team, team_units in teams.items():
+        unknown = sorted(set(team_units) - set(units)) if team_units != (ALL_UNITS,) else []
+        if unknown:
+            reader.fail(f"teams.{team}.units", f"names unknown units {unknown}; known: {sorted(units)}")
+    environments = {env: _environment(reader, env) for env in ENVIRONMENT_NAMES}
+    python_supported = tuple(str(v) for v in reader.sequence("python.supported"))
+    python_default = str(reader.value("python.default"))
+    if python_default not in python_supported:
+        reader.fail("python.default", f"{python_default!r} must be one of python.supported {list(python_supported)}")
+    cost_center_pattern = reader.text("tags.cost_center_pattern")
+    cost_center_default = reader.text("tags.cost_center_default")
+    if not re.fullmatch(cost_center_pattern, cost_center_default):
+        reader.fail("tags.cost_center_default", f"{cost_center_default!r} does not match tags.cost_center_pattern")
+    return Settings(
+        org=reader.text("github.org"),
+        central_repo=reader.text("central.repo"),
+        release_line=reader.text("central.release_line"),
+        units={str(k): str(v) for k, v in units.items()},
+        domains=tuple(str(d) for d in reader.sequence("domains")),
+        teams=teams,
+        environments=environments,
+        cost_center_default=cost_center_default,
+        cost_center_pattern=cost_center_pattern,
+        python_default=python_default,
+        python_supported=python_supported,
+        naming=NamingRules(
+            max_length=int(reader.value("naming.max_length")),
+            usecase_min=int(reader.value("naming.usecase_segments.min")),
+            usecase_max=int(reader.value("naming.usecase_segments.max")),
+            reserved_words=tuple(str(w) for w in reader.sequence("naming.reserved_words")),
+        ),
+        source=source,
+    )
+
+
+def _team_units(reader: _Reader, team: str, spec: Any) -> tuple[str, ...]:
+    units = spec.get("units") if isinstance(spec, dict) else None
+    if units == ALL_UNITS:
+        return (ALL_UNITS,)
+    if not isinstance(units, list) or not units:
+        reader.fail(f"teams.{team}.units", f"must be '{ALL_UNITS}' or a non-empty list of units")
+    return tuple(str(u) for u in units)
+
+
+def _environment(reader: _Reader, env: str) -> Environment:
+    host = reader.text(f"environments.{env}.host")
+    if not host.startswith("https://"):
+        reader.fail(f"environments.{env}.host", f"must be an https:// URL, got {host!r}")
+    return Environment(
+        name=env,
+        host=host,
+        catalog_prefix=reader.text(f"environments.{env}.catalog"),
+        client_id_secret=reader.text(f"secrets.{env}.client_id"),
+        client_secret_secret=reader.text(f"secrets.{env}.client_secret"),
+    )
+
+
+class _Reader:
+    """Dotted-key access that reports the file and key on every error."""
+
+    def __init__(self, raw: Any, source: Path) -> None:
+        if not isinstance(raw, dict):
+            raise SettingsError(f"{source}: expected a mapping at the top level")
+        self._raw = raw
+        self._source = source
+
+    def fail(self, key: str, problem: str) -> None:
+        raise SettingsError(f"{self._source}: {key} {problem}")
+
+    def value(self, key: str) -> Any:
+        node: Any = self._raw
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                self.fail(key, "is missing (see docs/settings.md)")
+            node = node[part]
+        return node
+
+    def text(self, key: str) -> str:
+        value = self.value(key)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, f"must be a non-empty string, got {value!r}")
+        return value
+
+    def mapping(self, key: str) -> dict[str, Any]:
+        value = self.value(key)
+        if not isinstance(value, dict) or not value:
+            self.fail(key, "must be a non-empty mapping")
+        return value
+
+    def sequence(self, key: str) -> list[Any]:
+        value = self.value(key)
+        if not isinstance(value, list) or not value:
+            self.fail(key, "must be a non-empty list")
+        return value
