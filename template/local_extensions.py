@@ -5,6 +5,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hooks"))
 
-from goldenpath_jinja import GoldenpathExtension  # noqa: E402
+from goldenpath_jinja import GoldenpathExtension
 
 __all__ = ["GoldenpathExtension"]

@@ -27,6 +27,8 @@ GITHUB_REPO = re.compile(r"[A-Za-z0-9._-]{1,100}")
 TAG_VALUE_FORBIDDEN = set("<>%&\\?/")
 TAG_VALUE_MAX = 256
 JOB_KEY = "pipeline"
+# Every Databricks job carries these tags (cost reports and audits group by them).
+REQUIRED_TAGS = ("team", "cost_center", "project", "env", "git_sha", "template_version")
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,9 @@ def check_repo_name(name: str, settings: Settings) -> list[Violation]:
         )
         return problems
     if name.startswith("-") or name.endswith("-") or "--" in name:
-        problems.append(Violation("hyphens", "segments are joined by single hyphens, with none at either end"))
+        problems.append(
+            Violation("hyphens", "segments are joined by single hyphens, with none at either end")
+        )
         return problems
     unit, _, rest = name.partition("-")
     domain, _, usecase = rest.partition("-")
@@ -116,11 +120,9 @@ def suggest_repo_name(name: str, settings: Settings) -> str | None:
     domain = _closest(segments[1], list(settings.domains))
     if unit is None or domain is None:
         return None
-    usecase = [
-        s
-        for s in segments[2:]
-        if SEGMENT.fullmatch(s) and s not in settings.naming.reserved_words
-    ][: settings.naming.usecase_max]
+    usecase = [s for s in segments[2:] if SEGMENT.fullmatch(s) and s not in settings.naming.reserved_words][
+        : settings.naming.usecase_max
+    ]
     while usecase:
         candidate = "-".join([unit, domain, *usecase])
         if len(usecase) >= settings.naming.usecase_min and not check_repo_name(candidate, settings):
@@ -197,7 +199,9 @@ def check_job_name(name: str) -> list[Violation]:
 def check_tag_value(value: str) -> list[Violation]:
     if not value or len(value) > TAG_VALUE_MAX or TAG_VALUE_FORBIDDEN & set(value) or not value.isprintable():
         return [
-            Violation("tag-value", f"'{value}' must be 1-{TAG_VALUE_MAX} printable characters without <>%&\\?/")
+            Violation(
+                "tag-value", f"'{value}' must be 1-{TAG_VALUE_MAX} printable characters without <>%&\\?/"
+            )
         ]
     return []
 

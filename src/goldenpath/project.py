@@ -44,7 +44,7 @@ class Project:
 
     @property
     def oidc(self) -> bool:
-        return self.answers["auth_mode"] == "oidc"
+        return bool(self.answers["auth_mode"] == "oidc")
 
     def uses(self, workflow: str) -> str:
         """`uses:` ref of a central reusable workflow (`test`, `build`, `deploy`)."""
@@ -87,7 +87,11 @@ def answer_error(question: str, answers: dict[str, Any], settings: Settings) -> 
         )
     if question == "python_version":
         supported = settings.python_supported
-        return "" if str(value) in supported else f"python_version {value!r} must be one of {', '.join(supported)}"
+        return (
+            ""
+            if str(value) in supported
+            else f"python_version {value!r} must be one of {', '.join(supported)}"
+        )
     if question == "auth_mode":
         return "" if value in AUTH_MODES else f"auth_mode {value!r} must be one of {', '.join(AUTH_MODES)}"
     if question == "include_example":

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from goldenpath.naming import DerivedNames, check_repo_name, check_tag_value, derive_names
+from goldenpath.naming import REQUIRED_TAGS, DerivedNames, check_repo_name, check_tag_value, derive_names
 from goldenpath.settings import Settings
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -73,10 +73,15 @@ def check_repo(path: str | os.PathLike[str], settings: Settings) -> list[Finding
     repo_name, where = _repo_name(root)
     problems = check_repo_name(repo_name, settings)
     if problems:
-        return [Finding(where[0], where[1], p.rule, f"repo name {repo_name!r}: {p.message}") for p in problems]
+        return [
+            Finding(where[0], where[1], p.rule, f"repo name {repo_name!r}: {p.message}") for p in problems
+        ]
     names = derive_names(repo_name, settings)
     findings = _check_package(root, names)
-    bundle_files = [BUNDLE_FILE, *sorted(p.relative_to(root).as_posix() for p in root.glob("resources/*.yml"))]
+    bundle_files = [
+        BUNDLE_FILE,
+        *sorted(p.relative_to(root).as_posix() for p in root.glob("resources/*.yml")),
+    ]
     for relpath in bundle_files:
         if (root / relpath).is_file():
             findings += _check_bundle_file(_YamlDoc(root, relpath), names, settings)
@@ -103,7 +108,9 @@ def _check_package(root: Path, names: DerivedNames) -> list[Finding]:
         return []
     found = sorted(p.name for p in (root / "src").glob("*/__init__.py") for p in [p.parent])
     pyproject = root / "pyproject.toml"
-    line = _line_of(pyproject, rf'include\s*=\s*"{re.escape(found[0])}"') if found and pyproject.is_file() else 1
+    line = (
+        _line_of(pyproject, rf'include\s*=\s*"{re.escape(found[0])}"') if found and pyproject.is_file() else 1
+    )
     return [
         Finding(
             "pyproject.toml",
@@ -155,10 +162,14 @@ def _check_tags(doc: _YamlDoc, job_key: str, tags: dict[str, Any], settings: Set
         if tag not in tags
     ]
     for tag, value in tags.items():
-        findings += [doc.finding((*keys, tag), p.rule, f"tag {tag}: {p.message}") for p in check_tag_value(str(value))]
+        findings += [
+            doc.finding((*keys, tag), p.rule, f"tag {tag}: {p.message}") for p in check_tag_value(str(value))
+        ]
     team = tags.get("team")
     if team is not None and team not in settings.teams:
-        findings.append(doc.finding((*keys, "team"), "tag-team", f"team {team!r} is not one of {sorted(settings.teams)}"))
+        findings.append(
+            doc.finding((*keys, "team"), "tag-team", f"team {team!r} is not one of {sorted(settings.teams)}")
+        )
     cost_center = tags.get("cost_center")
     if cost_center is not None and not re.fullmatch(settings.cost_center_pattern, str(cost_center)):
         findings.append(
@@ -169,9 +180,6 @@ def _check_tags(doc: _YamlDoc, job_key: str, tags: dict[str, Any], settings: Set
             )
         )
     return findings
-
-
-REQUIRED_TAGS = ("team", "cost_center", "project", "env", "git_sha", "template_version")
 
 
 def _line_of(path: Path, pattern: str) -> int:

@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -107,22 +107,26 @@ def parse_settings(raw: Any, source: Path) -> Settings:
     """Turn the parsed YAML into `Settings`, refusing anything inconsistent."""
     reader = _Reader(raw, source)
     units = reader.mapping("units")
-    teams = {
-        name: _team_units(reader, name, spec) for name, spec in reader.mapping("teams").items()
-    }
+    teams = {name: _team_units(reader, name, spec) for name, spec in reader.mapping("teams").items()}
     for team, team_units in teams.items():
         unknown = sorted(set(team_units) - set(units)) if team_units != (ALL_UNITS,) else []
         if unknown:
             reader.fail(f"teams.{team}.units", f"names unknown units {unknown}; known: {sorted(units)}")
+    if (ALL_UNITS,) not in teams.values():
+        reader.fail("teams", f"needs one team with 'units: {ALL_UNITS}' (the platform team)")
     environments = {env: _environment(reader, env) for env in ENVIRONMENT_NAMES}
     python_supported = tuple(str(v) for v in reader.sequence("python.supported"))
     python_default = str(reader.value("python.default"))
     if python_default not in python_supported:
-        reader.fail("python.default", f"{python_default!r} must be one of python.supported {list(python_supported)}")
+        reader.fail(
+            "python.default", f"{python_default!r} must be one of python.supported {list(python_supported)}"
+        )
     cost_center_pattern = reader.text("tags.cost_center_pattern")
     cost_center_default = reader.text("tags.cost_center_default")
     if not re.fullmatch(cost_center_pattern, cost_center_default):
-        reader.fail("tags.cost_center_default", f"{cost_center_default!r} does not match tags.cost_center_pattern")
+        reader.fail(
+            "tags.cost_center_default", f"{cost_center_default!r} does not match tags.cost_center_pattern"
+        )
     return Settings(
         org=reader.text("github.org"),
         central_repo=reader.text("central.repo"),
@@ -176,7 +180,7 @@ class _Reader:
         self._raw = raw
         self._source = source
 
-    def fail(self, key: str, problem: str) -> None:
+    def fail(self, key: str, problem: str) -> NoReturn:
         raise SettingsError(f"{self._source}: {key} {problem}")
 
     def value(self, key: str) -> Any:
@@ -191,16 +195,16 @@ class _Reader:
         value = self.value(key)
         if not isinstance(value, str) or not value.strip():
             self.fail(key, f"must be a non-empty string, got {value!r}")
-        return value
+        return str(value)
 
     def mapping(self, key: str) -> dict[str, Any]:
         value = self.value(key)
         if not isinstance(value, dict) or not value:
             self.fail(key, "must be a non-empty mapping")
-        return value
+        return dict(value)
 
     def sequence(self, key: str) -> list[Any]:
         value = self.value(key)
         if not isinstance(value, list) or not value:
             self.fail(key, "must be a non-empty list")
-        return value
+        return list(value)

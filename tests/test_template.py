@@ -1,0 +1,127 @@
+"""Rendering: copier/cookiecutter parity, validation at both doors, settings-driven output."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from rendering import EXAMPLE_ANSWERS, REPO_ROOT, cookiecutter_render, copier_copy, copy_template, git, render
+
+MATRIX = [
+    {**EXAMPLE_ANSWERS, "auth_mode": auth, "include_example": example, "python_version": python}
+    for auth, example, python in itertools.product(
+        ["service-principal-secrets", "oidc"], [True, False], ["3.11", "3.12"]
+    )
+]
+# GitHub expressions and Databricks dynamic value references are meant to stay.
+ALLOWED_BRACES = re.compile(r"\$\{\{.*?\}\}|\{\{\s*(job|task|tasks|run)\.[a-z_.]+\s*\}\}")
+JINJA_LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def rendered_pairs(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[dict[str, Any], Path, Path]]:
+    pairs = []
+    for index, answers in enumerate(MATRIX):
+        base = tmp_path_factory.mktemp(f"combo{index}")
+        copier_dst = base / "copier" / answers["repo_name"]
+        copier_copy(copier_dst, answers)
+        cookiecutter_render(base / "cookiecutter", answers)
+        pairs.append((answers, copier_dst, base / "cookiecutter" / answers["repo_name"]))
+    return pairs
+
+
+def test_copier_and_cookiecutter_agree_except_the_answers_source(rendered_pairs) -> None:  # type: ignore[no-untyped-def]
+    for answers, by_copier, by_cookiecutter in rendered_pairs:
+        copier_tree, cookie_tree = tree(by_copier), tree(by_cookiecutter)
+        assert copier_tree.keys() == cookie_tree.keys(), answers
+        differing = [path for path in copier_tree if copier_tree[path] != cookie_tree[path]]
+        assert differing == [".copier-answers.yml"], answers
+        copier_answers = yaml.safe_load(copier_tree[".copier-answers.yml"])
+        cookie_answers = yaml.safe_load(cookie_tree[".copier-answers.yml"])
+        strip = {"_commit", "_src_path"}
+        assert {k: v for k, v in copier_answers.items() if k not in strip} == answers
+        assert {k: v for k, v in cookie_answers.items() if k not in strip} == answers
+        assert cookie_answers["_src_path"] == "https://github.com/acme-retail/goldenpath.git"
+
+
+def test_no_jinja_left_behind(rendered_pairs) -> None:  # type: ignore[no-untyped-def]
+    for _, by_copier, _ in rendered_pairs:
+        for path, content in tree(by_copier).items():
+            text = ALLOWED_BRACES.sub("", content.decode())
+            assert not JINJA_LEFTOVER.search(text), f"{path}: {JINJA_LEFTOVER.search(text)}"
+            assert "{{" not in path and "{%" not in path
+
+
+def test_the_example_changes_content_not_the_file_set(rendered_pairs) -> None:  # type: ignore[no-untyped-def]
+    trees = {(a["include_example"], a["auth_mode"]): set(tree(c)) for a, c, _ in rendered_pairs}
+    assert len(set(map(frozenset, trees.values()))) == 1
+
+
+@pytest.mark.parametrize(
+    ("bad", "expected"),
+    [
+        ({"repo_name": "rtll-forecasting-demand"}, ["unit 'rtll' is not one of ecm, rtl, sup; did you mean 'rtl'?"]),
+        ({"repo_name": "RTL_Forecasting--Demand"}, ["charset:", "did you mean 'rtl-forecasting-demand'?"]),
+        ({"repo_name": "rtl-forecasting-$(id)"}, ["charset:", "'$', '(', ')'"]),
+        ({"repo_name": ""}, ["for example 'rtl-forecasting-demand-weekly'"]),
+        ({"team": "ds-ecm"}, ["team 'ds-ecm' may only create repositories of unit ecm, not 'rtl'"]),
+        ({"cost_center": "marketing"}, ["cost_center 'marketing' must match ^CC-[0-9]{4}$"]),
+        # Copier checks its choices before our validator; both messages name the options.
+        ({"python_version": "2.7"}, ["'2.7'", "3.11", "3.12"]),
+        ({"auth_mode": "password"}, ["'password'", "service-principal-secrets", "oidc"]),
+    ],
+)
+def test_both_engines_refuse_bad_answers_and_write_nothing(
+    tmp_path: Path, bad: dict[str, str], expected: list[str]
+) -> None:
+    answers = {**EXAMPLE_ANSWERS, **bad}
+    by_copier = copier_copy(tmp_path / "copier-out", answers, check=False)
+    by_cookiecutter = cookiecutter_render(tmp_path / "cookie-out", answers, check=False)
+    assert by_copier.returncode != 0
+    assert by_cookiecutter.returncode != 0
+    for fragment in expected:
+        assert fragment in by_copier.stderr
+        assert fragment in by_cookiecutter.stderr
+    assert not (tmp_path / "copier-out").exists()
+    assert list((tmp_path / "cookie-out").glob("*")) == []
+
+
+def test_settings_drive_every_org_specific_value(tmp_path: Path) -> None:
+    template = copy_template(tmp_path)
+    settings_file = template / "goldenpath.yml"
+    text = settings_file.read_text()
+    text = text.replace("org: acme-retail", "org: globex-foods").replace("  rtl: Retail stores", "  whs: Wholesale")
+    text = text.replace("ds-rtl:\n    units: [rtl]", "ds-whs:\n    units: [whs]")
+    settings_file.write_text(text)
+    git(template, "commit", "-qam", "fork settings")
+    dst = render(tmp_path / "out", {"repo_name": "whs-forecasting-demand-weekly", "team": "ds-whs"}, template)
+    content = "\n".join(path + "\n" + data.decode() for path, data in tree(dst).items())
+    assert "acme-retail" not in content
+    assert "ds-rtl" not in content
+    assert "globex-foods" in content
+    assert "whs_forecasting_demand_weekly" in content
+    assert "dev_whs" in content
+
+
+def test_org_values_live_only_in_the_settings_file() -> None:
+    """No file the product ships names the example org, a unit, host or secret, but goldenpath.yml."""
+    settings = yaml.safe_load((REPO_ROOT / "goldenpath.yml").read_text())
+    needles = [settings["github"]["org"], "azuredatabricks.net"]
+    needles += [name for env in settings["secrets"].values() for name in env.values()]
+    shipped = [REPO_ROOT / "copier.yml", *(REPO_ROOT / "src").rglob("*.py"), *(REPO_ROOT / "hooks").rglob("*.py")]
+    shipped += [p for p in (REPO_ROOT / "template").rglob("*") if p.is_file()]
+    for path in shipped:
+        text = path.read_text()
+        for needle in needles:
+            assert needle not in text, f"{path.relative_to(REPO_ROOT)} hard-codes {needle!r}"
+        for unit in settings["units"]:
+            assert not re.search(rf"\b{unit}\b", text), f"{path.relative_to(REPO_ROOT)} hard-codes unit {unit!r}"
