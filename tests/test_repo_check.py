@@ -1,0 +1,109 @@
+"""`goldenpath check-repo`, directly and as the real pre-commit hook."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from goldenpath.repo_check import check_repo
+from goldenpath.settings import load_settings
+from rendering import copy_template, git, render
+
+SETTINGS = load_settings()
+JOB_FILE = "resources/pipeline_job.yml"
+
+
+@pytest.fixture(autouse=True)
+def _no_github_repository(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render(tmp_path_factory.mktemp("generated"))
+
+
+@pytest.fixture
+def repo(generated: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / generated.name
+    shutil.copytree(generated, copy)
+    return copy
+
+
+def findings(path: Path) -> list[str]:
+    return [str(f) for f in check_repo(path, SETTINGS)]
+
+
+def test_fresh_repo_is_clean(repo: Path) -> None:
+    assert findings(repo) == []
+
+
+def test_renamed_job_is_reported_with_file_and_line(repo: Path) -> None:
+    job_file = repo / JOB_FILE
+    text = job_file.read_text()
+    job_file.write_text(text.replace("rtl-forecasting-demand-weekly-pipeline", "my-job"))
+    line = next(n for n, t in enumerate(job_file.read_text().splitlines(), 1) if "my-job" in t)
+    assert f"{JOB_FILE}:{line}: job-name: resources.jobs.pipeline.name is 'my-job', expected " in "\n".join(
+        findings(repo)
+    )
+
+
+def test_renamed_package_directory_is_reported(repo: Path) -> None:
+    (repo / "src" / "rtl_forecasting_demand_weekly").rename(repo / "src" / "forecast")
+    [finding] = findings(repo)
+    assert re.match(r"pyproject\.toml:\d+: package-dir: expected package directory src/rtl_forecasting", finding)
+
+
+def test_wrong_catalog_and_tag(repo: Path) -> None:
+    bundle = repo / "databricks.yml"
+    bundle.write_text(bundle.read_text().replace("acc_rtl", "acc_ecm"))
+    job_file = repo / JOB_FILE
+    job_file.write_text(re.sub(r"cost_center: .*", "cost_center: marketing", job_file.read_text()))
+    found = "\n".join(findings(repo))
+    assert "databricks.yml:" in found
+    assert "uc-catalog: targets.acc.variables.catalog is 'acc_ecm', expected 'acc_rtl'" in found
+    assert "tag-cost-center: 'marketing' does not match" in found
+
+
+def test_ci_repository_name_wins(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme-retail/rtl-forecasting-tmp")
+    assert findings(repo) == [
+        "GITHUB_REPOSITORY:0: reserved-word: repo name 'rtl-forecasting-tmp': 'tmp' is reserved (tmp, temp, test)"
+    ]
+
+
+@pytest.mark.slow
+def test_pre_commit_hook_passes_then_fails_after_hand_renames(generated: Path, tmp_path: Path) -> None:
+    central = copy_template(tmp_path)
+    release_line = SETTINGS.release_line
+    git(central, "tag", release_line)
+    repo = tmp_path / "repo"
+    shutil.copytree(generated, repo)
+    config = repo / ".pre-commit-config.yaml"
+    config.write_text(config.read_text().replace(f"https://github.com/{SETTINGS.central_slug}", str(central)))
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    env.pop("GITHUB_REPOSITORY", None)
+    pre_commit = [str(Path(sys.executable).parent / "pre-commit"), "run", "goldenpath-check-repo", "--all-files"]
+
+    def hook() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(pre_commit, cwd=repo, env=env, capture_output=True, text=True, check=False)
+
+    passed = hook()
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+
+    job_file = repo / JOB_FILE
+    job_file.write_text(job_file.read_text().replace("rtl-forecasting-demand-weekly-pipeline", "renamed"))
+    (repo / "src" / "rtl_forecasting_demand_weekly").rename(repo / "src" / "renamed")
+    git(repo, "add", "-A")
+    failed = hook()
+    assert failed.returncode == 1
+    assert re.search(rf"{JOB_FILE}:\d+: job-name: ", failed.stdout)
+    assert re.search(r"pyproject\.toml:\d+: package-dir: ", failed.stdout)
