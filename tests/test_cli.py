@@ -71,7 +71,13 @@ def test_team_permission() -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [[], ["check-name"], ["check-name", "x", "--kind", "nope"], ["frobnicate"], ["check-name", "x", "--bogus"]],
+    [
+        [],
+        ["check-name"],
+        ["check-name", "x", "--kind", "nope"],
+        ["frobnicate"],
+        ["check-name", "x", "--bogus"],
+    ],
 )
 def test_usage_errors_exit_two(args: list[str]) -> None:
     assert run(*args).returncode == 2

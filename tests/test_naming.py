@@ -110,7 +110,9 @@ def test_unknown_unit_says_did_you_mean() -> None:
 
 
 def test_message_names_rules_and_shows_a_valid_example() -> None:
-    message = format_problems("RTL_Forecasting--Demand", check_repo_name("RTL_Forecasting--Demand", SETTINGS), SETTINGS)
+    message = format_problems(
+        "RTL_Forecasting--Demand", check_repo_name("RTL_Forecasting--Demand", SETTINGS), SETTINGS
+    )
     assert "charset:" in message
     assert "did you mean 'rtl-forecasting-demand'?" in message
     assert "for example 'rtl-forecasting-demand-weekly'" in message

@@ -57,7 +57,9 @@ def test_renamed_job_is_reported_with_file_and_line(repo: Path) -> None:
 def test_renamed_package_directory_is_reported(repo: Path) -> None:
     (repo / "src" / "rtl_forecasting_demand_weekly").rename(repo / "src" / "forecast")
     [finding] = findings(repo)
-    assert re.match(r"pyproject\.toml:\d+: package-dir: expected package directory src/rtl_forecasting", finding)
+    assert re.match(
+        r"pyproject\.toml:\d+: package-dir: expected package directory src/rtl_forecasting", finding
+    )
 
 
 def test_wrong_catalog_and_tag(repo: Path) -> None:
@@ -91,7 +93,12 @@ def test_pre_commit_hook_passes_then_fails_after_hand_renames(generated: Path, t
     git(repo, "add", "-A")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
     env.pop("GITHUB_REPOSITORY", None)
-    pre_commit = [str(Path(sys.executable).parent / "pre-commit"), "run", "goldenpath-check-repo", "--all-files"]
+    pre_commit = [
+        str(Path(sys.executable).parent / "pre-commit"),
+        "run",
+        "goldenpath-check-repo",
+        "--all-files",
+    ]
 
     def hook() -> subprocess.CompletedProcess[str]:
         return subprocess.run(pre_commit, cwd=repo, env=env, capture_output=True, text=True, check=False)

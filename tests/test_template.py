@@ -69,7 +69,10 @@ def test_the_example_changes_content_not_the_file_set(rendered_pairs) -> None:  
 @pytest.mark.parametrize(
     ("bad", "expected"),
     [
-        ({"repo_name": "rtll-forecasting-demand"}, ["unit 'rtll' is not one of ecm, rtl, sup; did you mean 'rtl'?"]),
+        (
+            {"repo_name": "rtll-forecasting-demand"},
+            ["unit 'rtll' is not one of ecm, rtl, sup; did you mean 'rtl'?"],
+        ),
         ({"repo_name": "RTL_Forecasting--Demand"}, ["charset:", "did you mean 'rtl-forecasting-demand'?"]),
         ({"repo_name": "rtl-forecasting-$(id)"}, ["charset:", "'$', '(', ')'"]),
         ({"repo_name": ""}, ["for example 'rtl-forecasting-demand-weekly'"]),
@@ -99,7 +102,9 @@ def test_settings_drive_every_org_specific_value(tmp_path: Path) -> None:
     template = copy_template(tmp_path)
     settings_file = template / "goldenpath.yml"
     text = settings_file.read_text()
-    text = text.replace("org: acme-retail", "org: globex-foods").replace("  rtl: Retail stores", "  whs: Wholesale")
+    text = text.replace("org: acme-retail", "org: globex-foods").replace(
+        "  rtl: Retail stores", "  whs: Wholesale"
+    )
     text = text.replace("ds-rtl:\n    units: [rtl]", "ds-whs:\n    units: [whs]")
     settings_file.write_text(text)
     git(template, "commit", "-qam", "fork settings")
@@ -117,11 +122,17 @@ def test_org_values_live_only_in_the_settings_file() -> None:
     settings = yaml.safe_load((REPO_ROOT / "goldenpath.yml").read_text())
     needles = [settings["github"]["org"], "azuredatabricks.net"]
     needles += [name for env in settings["secrets"].values() for name in env.values()]
-    shipped = [REPO_ROOT / "copier.yml", *(REPO_ROOT / "src").rglob("*.py"), *(REPO_ROOT / "hooks").rglob("*.py")]
+    shipped = [
+        REPO_ROOT / "copier.yml",
+        *(REPO_ROOT / "src").rglob("*.py"),
+        *(REPO_ROOT / "hooks").rglob("*.py"),
+    ]
     shipped += [p for p in (REPO_ROOT / "template").rglob("*") if p.is_file()]
     for path in shipped:
         text = path.read_text()
         for needle in needles:
             assert needle not in text, f"{path.relative_to(REPO_ROOT)} hard-codes {needle!r}"
         for unit in settings["units"]:
-            assert not re.search(rf"\b{unit}\b", text), f"{path.relative_to(REPO_ROOT)} hard-codes unit {unit!r}"
+            assert not re.search(rf"\b{unit}\b", text), (
+                f"{path.relative_to(REPO_ROOT)} hard-codes unit {unit!r}"
+            )

@@ -1,0 +1,70 @@
+"""The org settings file: shipped example values and errors that say what to fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from goldenpath.settings import SETTINGS_ENV_VAR, SettingsError, load_settings
+from rendering import REPO_ROOT
+
+SHIPPED = (REPO_ROOT / "goldenpath.yml").read_text()
+
+
+def test_shipped_example_values() -> None:
+    settings = load_settings()
+    assert settings.org == "acme-retail"
+    assert list(settings.units) == ["rtl", "ecm", "sup"]
+    assert settings.domains == ("forecasting", "pricing", "personalization", "search", "fraud")
+    assert settings.teams["ml-platform"] == ("all",)
+    assert {t: u for t, u in settings.teams.items() if t != "ml-platform"} == {
+        f"ds-{unit}": (unit,) for unit in settings.units
+    }
+    assert list(settings.environments) == ["dev", "acc", "prd"]
+    assert all(e.host.endswith(".azuredatabricks.net") for e in settings.environments.values())
+    assert settings.workflow_uses("reusable-test.yml") == (
+        "acme-retail/goldenpath/.github/workflows/reusable-test.yml@v1"
+    )
+
+
+def test_env_var_selects_another_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    other = tmp_path / "goldenpath.yml"
+    other.write_text(SHIPPED.replace("org: acme-retail", "org: globex"))
+    monkeypatch.setenv(SETTINGS_ENV_VAR, str(other))
+    assert load_settings().org == "globex"
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("org: acme-retail\n", ""), "github.org is missing"),
+        (("    units: [rtl]", "    units: [rtll]"), "teams.ds-rtl.units names unknown units ['rtll']"),
+        (("    units: all", "    units: [rtl]"), "needs one team with 'units: all'"),
+        (('  default: "3.11"', '  default: "3.9"'), "python.default '3.9' must be one of python.supported"),
+        (
+            ("cost_center_default: CC-0000", "cost_center_default: zero"),
+            "does not match tags.cost_center_pattern",
+        ),
+        (("https://adb-2222", "http://adb-2222"), "environments.acc.host must be an https:// URL"),
+        (("    client_secret: DATABRICKS_PRD_CLIENT_SECRET", ""), "secrets.prd.client_secret is missing"),
+        (("domains:\n", "domains: oops\nold_domains:\n"), "domains must be a non-empty list"),
+    ],
+)
+def test_errors_name_the_key_and_the_fix(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
+    broken = tmp_path / "goldenpath.yml"
+    assert edit[0] in SHIPPED
+    broken.write_text(SHIPPED.replace(edit[0], edit[1], 1))
+    with pytest.raises(SettingsError) as caught:
+        load_settings(broken)
+    assert message in str(caught.value)
+    assert str(broken) in str(caught.value)
+
+
+def test_unreadable_and_invalid_yaml(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="cannot read settings file"):
+        load_settings(tmp_path / "missing.yml")
+    bad = tmp_path / "bad.yml"
+    bad.write_text("github: [unclosed")
+    with pytest.raises(SettingsError, match="is not valid YAML"):
+        load_settings(bad)
