@@ -14,11 +14,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from rendering import EXAMPLE_ANSWERS, cookiecutter_render, copier_copy, git  # noqa: E402
+from rendering import EXAMPLE_ANSWERS, cookiecutter_render, copier_copy, git
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -30,8 +31,9 @@ def timed(action: Callable[[], object]) -> float:
 def render_times(runs: int, work: Path) -> tuple[list[float], list[float]]:
     by_copier, by_cookiecutter = [], []
     for run in range(runs):
-        by_copier.append(timed(lambda: copier_copy(work / f"copier{run}" / "repo", EXAMPLE_ANSWERS)))
-        by_cookiecutter.append(timed(lambda: cookiecutter_render(work / f"cookie{run}", EXAMPLE_ANSWERS)))
+        copier_dst, cookie_dst = work / f"copier{run}" / "repo", work / f"cookie{run}"
+        by_copier.append(timed(partial(copier_copy, copier_dst, EXAMPLE_ANSWERS)))
+        by_cookiecutter.append(timed(partial(cookiecutter_render, cookie_dst, EXAMPLE_ANSWERS)))
     return by_copier, by_cookiecutter
 
 
