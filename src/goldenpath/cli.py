@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from goldenpath import __version__
 from goldenpath.naming import KINDS, check_name, format_problems, may_create, suggest_repo_name
+from goldenpath.refs import RefsError, check_refs, expected_ref, pin_refs, project_version
 from goldenpath.repo_check import check_repo
-from goldenpath.settings import SettingsError, load_settings
+from goldenpath.settings import SETTINGS_ENV_VAR, SETTINGS_FILENAME, SettingsError, load_settings
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -47,6 +50,16 @@ def _parser() -> argparse.ArgumentParser:
     repo.add_argument("--settings", help="settings file (default: the bundled goldenpath.yml)")
     repo.add_argument("files", nargs="*", help=argparse.SUPPRESS)  # pre-commit passes file names
     repo.set_defaults(handler=_check_repo)
+
+    refs = commands.add_parser(
+        "pin-refs", help="pin the central workflows' references to this repo to v<pyproject version>"
+    )
+    refs.add_argument(
+        "--check", action="store_true", help="only report wrong references (exit 1), change nothing"
+    )
+    refs.add_argument("--root", default=".", help="the goldenpath repository root (default: .)")
+    refs.add_argument("--settings", help="settings file (default: goldenpath.yml in --root)")
+    refs.set_defaults(handler=_pin_refs)
     return parser
 
 
@@ -81,6 +94,29 @@ def _check_repo(args: argparse.Namespace) -> int:
     for finding in findings:
         print(finding, file=sys.stderr)
     return EXIT_INVALID if findings else EXIT_OK
+
+
+def _pin_refs(args: argparse.Namespace) -> int:
+    root = Path(args.root)
+    own_settings = None if os.environ.get(SETTINGS_ENV_VAR) else root / SETTINGS_FILENAME
+    settings = load_settings(args.settings or own_settings)
+    try:
+        changes = [] if args.check else pin_refs(root, settings)
+        problems = check_refs(root, settings)
+        wanted = f"{settings.central_slug}@{expected_ref(project_version(root))}"
+    except RefsError as exc:
+        print(f"goldenpath: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for change in changes:
+        print(change)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        hint = "; run `goldenpath pin-refs`" if args.check else "; pin-refs cannot fix these"
+        print(f"self-references are not coherent with {wanted}{hint}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"self-references pinned to {wanted}" + (f" ({len(changes)} changed)" if changes else ""))
+    return EXIT_OK
 
 
 if __name__ == "__main__":
