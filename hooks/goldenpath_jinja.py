@@ -22,6 +22,7 @@ TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 if str(TEMPLATE_ROOT / "src") not in sys.path:
     sys.path.insert(0, str(TEMPLATE_ROOT / "src"))
 
+from goldenpath.naming import example_repo_name  # noqa: E402
 from goldenpath.project import (  # noqa: E402  (import after the path is set)
     AUTH_MODES,
     QUESTIONS,
@@ -44,6 +45,7 @@ class GoldenpathExtension(Extension):
             goldenpath=lambda answers: _project(answers, settings),
             goldenpath_settings=lambda: settings,
             goldenpath_choices=lambda question: _choices(question, settings),
+            goldenpath_example_name=lambda: example_repo_name(settings),
             goldenpath_default_team=lambda repo_name: default_team(str(repo_name), settings),
             goldenpath_answers=pass_context(_answers_from_context),
             goldenpath_validate=pass_context(

@@ -41,7 +41,8 @@ def test_env_var_selects_another_file(tmp_path: Path, monkeypatch: pytest.Monkey
         (("org: acme-retail\n", ""), "github.org is missing"),
         (("    units: [rtl]", "    units: [rtll]"), "teams.ds-rtl.units names unknown units ['rtll']"),
         (("    units: all", "    units: [rtl]"), "needs one team with 'units: all'"),
-        (('  default: "3.11"', '  default: "3.9"'), "python.default '3.9' must be one of python.supported"),
+        (('  default: "3.11"', '  default: "3.9"'), "python.default '3.9' must be one of python.runtimes"),
+        (("  num_workers: 1", "  num_workers: many"), "compute.num_workers must be a whole number"),
         (
             ("cost_center_default: CC-0000", "cost_center_default: zero"),
             "does not match tags.cost_center_pattern",

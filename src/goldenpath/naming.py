@@ -63,7 +63,7 @@ class DerivedNames:
 def check_repo_name(name: str, settings: Settings) -> list[Violation]:
     """All rules `name` breaks; empty when it is a valid repository name."""
     rules = settings.naming
-    example = _example(settings)
+    example = example_repo_name(settings)
     if not name:
         return [Violation("empty", f"a name is required, for example '{example}'")]
     problems: list[Violation] = []
@@ -172,7 +172,7 @@ def format_problems(name: str, problems: list[Violation], settings: Settings) ->
     suggestion = suggest_repo_name(name, settings)
     if suggestion:
         lines.append(f"did you mean '{suggestion}'?")
-    lines.append(f"expected <unit>-<domain>-<usecase>, for example '{_example(settings)}'")
+    lines.append(f"expected <unit>-<domain>-<usecase>, for example '{example_repo_name(settings)}'")
     return "\n".join(lines)
 
 
@@ -231,7 +231,8 @@ def check_name(name: str, kind: str, settings: Settings) -> list[Violation]:
     return KIND_CHECKS[kind](name)
 
 
-def _example(settings: Settings) -> str:
+def example_repo_name(settings: Settings) -> str:
+    """A valid name built from the settings, for help texts and error messages."""
     unit, domain = next(iter(settings.units)), settings.domains[0]
     return f"{unit}-{domain}-demand-weekly"
 

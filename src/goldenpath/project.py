@@ -7,13 +7,21 @@ copier-made and a cookiecutter-made repository cannot drift apart.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from goldenpath.naming import DerivedNames, check_repo_name, derive_names, format_problems, may_create
+from goldenpath.naming import (
+    REQUIRED_TAGS,
+    DerivedNames,
+    check_repo_name,
+    derive_names,
+    format_problems,
+    may_create,
+)
 from goldenpath.settings import ALL_UNITS, Environment, Settings
 
 AUTH_MODES = ("service-principal-secrets", "oidc")
@@ -26,12 +34,19 @@ QUESTIONS = (
     "auth_mode",
     "include_example",
 )
-WORKFLOW_FILES = {"test": "reusable-test.yml", "build": "reusable-build.yml", "deploy": "reusable-deploy.yml"}
+WORKFLOW_FILES = {
+    "test": "reusable-test.yml",
+    "build": "reusable-build.yml",
+    "deploy": "reusable-deploy.yml",
+    "deploy-oidc": "reusable-deploy-oidc.yml",
+}
+# Environments the deploy workflow reaches: acc on every push to main, prd on a release tag.
+DEPLOYED_ENVIRONMENTS = ("acc", "prd")
 
 
 @dataclass(frozen=True)
 class Project:
-    """Answers plus everything derived from them and the settings."""
+    """Answers plus everything derived from them and the settings: the whole render context."""
 
     answers: dict[str, Any]
     names: DerivedNames
@@ -43,27 +58,70 @@ class Project:
         return list(self.settings.environments.values())
 
     @property
+    def deployed_environments(self) -> list[Environment]:
+        return [self.settings.environments[env] for env in DEPLOYED_ENVIRONMENTS]
+
+    @property
     def oidc(self) -> bool:
         return bool(self.answers["auth_mode"] == "oidc")
 
+    @property
+    def python(self) -> str:
+        return str(self.answers["python_version"])
+
+    @property
+    def python_requires(self) -> str:
+        """Pinned to one minor version: the one the Databricks Runtime runs."""
+        major, minor = self.python.split(".")
+        return f">={major}.{minor},<{major}.{int(minor) + 1}"
+
+    @property
+    def ruff_target(self) -> str:
+        return "py" + self.python.replace(".", "")
+
+    @property
+    def spark_version(self) -> str:
+        return self.settings.python_runtimes[self.python]
+
     def uses(self, workflow: str) -> str:
-        """`uses:` ref of a central reusable workflow (`test`, `build`, `deploy`)."""
+        """`uses:` ref of a central reusable workflow (`test`, `build`, `deploy`, `deploy-oidc`)."""
         return self.settings.workflow_uses(WORKFLOW_FILES[workflow])
 
     @property
-    def precommit_repo(self) -> str:
+    def deploy_uses(self) -> str:
+        return self.uses("deploy-oidc" if self.oidc else "deploy")
+
+    @property
+    def central_url(self) -> str:
         return f"https://github.com/{self.settings.central_slug}"
 
-    def tags(self, env: str) -> dict[str, str]:
-        """The cost tags every job carries; git_sha is filled in at deploy."""
-        return {
+    @property
+    def precommit_rev(self) -> str:
+        """pre-commit caches hooks by rev, so it gets the exact template release, not the moving tag."""
+        return f"v{self.template_version}"
+
+    @property
+    def experiment(self) -> str:
+        """MLflow experiment on Databricks; the bundle target is appended per deploy."""
+        return f"/Shared/{self.names.repo}"
+
+    @property
+    def job_tags(self) -> dict[str, str]:
+        """The cost tags every job carries, as the bundle writes them: env and git_sha resolve at deploy."""
+        values = {
             "team": self.answers["team"],
             "cost_center": self.answers["cost_center"],
             "project": self.names.repo,
-            "env": env,
+            "env": "${bundle.target}",
             "git_sha": "${var.git_sha}",
             "template_version": self.template_version,
         }
+        return {tag: values[tag] for tag in REQUIRED_TAGS}
+
+    @staticmethod
+    def quote(text: str) -> str:
+        """A double-quoted string valid in TOML, YAML and Python alike."""
+        return json.dumps(text, ensure_ascii=False)
 
 
 def answer_error(question: str, answers: dict[str, Any], settings: Settings) -> str:

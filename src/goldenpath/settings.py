@@ -31,6 +31,7 @@ class Environment:
     name: str
     host: str
     catalog_prefix: str
+    service_principal: str
     client_id_secret: str
     client_secret_secret: str
 
@@ -55,9 +56,18 @@ class Settings:
     cost_center_default: str
     cost_center_pattern: str
     python_default: str
-    python_supported: tuple[str, ...]
+    python_runtimes: dict[str, str]
+    package_index: str
+    node_type_id: str
+    num_workers: int
+    coverage_min: int
     naming: NamingRules
     source: Path
+
+    @property
+    def python_supported(self) -> tuple[str, ...]:
+        """Python versions a new repo may choose: those with a matching Databricks Runtime."""
+        return tuple(self.python_runtimes)
 
     @property
     def central_slug(self) -> str:
@@ -115,12 +125,15 @@ def parse_settings(raw: Any, source: Path) -> Settings:
     if (ALL_UNITS,) not in teams.values():
         reader.fail("teams", f"needs one team with 'units: {ALL_UNITS}' (the platform team)")
     environments = {env: _environment(reader, env) for env in ENVIRONMENT_NAMES}
-    python_supported = tuple(str(v) for v in reader.sequence("python.supported"))
+    python_runtimes = {str(k): str(v) for k, v in reader.mapping("python.runtimes").items()}
     python_default = str(reader.value("python.default"))
-    if python_default not in python_supported:
+    if python_default not in python_runtimes:
         reader.fail(
-            "python.default", f"{python_default!r} must be one of python.supported {list(python_supported)}"
+            "python.default", f"{python_default!r} must be one of python.runtimes {list(python_runtimes)}"
         )
+    num_workers = reader.value("compute.num_workers")
+    if not isinstance(num_workers, int) or isinstance(num_workers, bool) or num_workers < 0:
+        reader.fail("compute.num_workers", f"must be a whole number >= 0, got {num_workers!r}")
     cost_center_pattern = reader.text("tags.cost_center_pattern")
     cost_center_default = reader.text("tags.cost_center_default")
     if not re.fullmatch(cost_center_pattern, cost_center_default):
@@ -138,7 +151,11 @@ def parse_settings(raw: Any, source: Path) -> Settings:
         cost_center_default=cost_center_default,
         cost_center_pattern=cost_center_pattern,
         python_default=python_default,
-        python_supported=python_supported,
+        python_runtimes=python_runtimes,
+        package_index=_https_url(reader, "python.package_index"),
+        node_type_id=reader.text("compute.node_type_id"),
+        num_workers=num_workers,
+        coverage_min=_percentage(reader, "quality.coverage_min"),
         naming=NamingRules(
             max_length=int(reader.value("naming.max_length")),
             usecase_min=int(reader.value("naming.usecase_segments.min")),
@@ -147,6 +164,13 @@ def parse_settings(raw: Any, source: Path) -> Settings:
         ),
         source=source,
     )
+
+
+def _percentage(reader: _Reader, key: str) -> int:
+    value = reader.value(key)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
+        reader.fail(key, f"must be a whole percentage from 0 to 100, got {value!r}")
+    return value
 
 
 def _team_units(reader: _Reader, team: str, spec: Any) -> tuple[str, ...]:
@@ -158,14 +182,19 @@ def _team_units(reader: _Reader, team: str, spec: Any) -> tuple[str, ...]:
     return tuple(str(u) for u in units)
 
 
+def _https_url(reader: _Reader, key: str) -> str:
+    url = reader.text(key)
+    if not url.startswith("https://"):
+        reader.fail(key, f"must be an https:// URL, got {url!r}")
+    return url
+
+
 def _environment(reader: _Reader, env: str) -> Environment:
-    host = reader.text(f"environments.{env}.host")
-    if not host.startswith("https://"):
-        reader.fail(f"environments.{env}.host", f"must be an https:// URL, got {host!r}")
     return Environment(
         name=env,
-        host=host,
+        host=_https_url(reader, f"environments.{env}.host"),
         catalog_prefix=reader.text(f"environments.{env}.catalog"),
+        service_principal=reader.text(f"environments.{env}.service_principal"),
         client_id_secret=reader.text(f"secrets.{env}.client_id"),
         client_secret_secret=reader.text(f"secrets.{env}.client_secret"),
     )

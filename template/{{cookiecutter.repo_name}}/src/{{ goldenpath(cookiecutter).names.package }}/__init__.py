@@ -1,0 +1,2 @@
+{%- set gp = goldenpath(cookiecutter) -%}
+"""{{ cookiecutter.description | replace('\\', '/') | replace('"""', "'''") }}"""

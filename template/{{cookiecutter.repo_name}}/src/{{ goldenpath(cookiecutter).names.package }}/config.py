@@ -1,0 +1,78 @@
+{%- set gp = goldenpath(cookiecutter) -%}
+"""Where a run happens and where it writes: one object the pipeline reads.
+
+The same code runs on a laptop (`--env local`) and as the Databricks job
+(`--env dev|acc|prd`, parameters set in resources/pipeline_job.yml), so
+every difference between the two lives here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+ENVIRONMENTS = ("local", "dev", "acc", "prd")
+PROJECT = "{{ gp.names.repo }}"
+# Set by every Databricks Runtime; its absence means we are not on Databricks.
+DATABRICKS_RUNTIME_VARIABLE = "DATABRICKS_RUNTIME_VERSION"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything a run needs to know about its surroundings."""
+
+    env: str
+    experiment: str
+    tracking_uri: str | None
+    git_sha: str
+    catalog: str | None = None
+    schema: str | None = None
+    model_name: str | None = None
+    job_id: str | None = None
+    job_run_id: str | None = None
+
+    @property
+    def on_databricks(self) -> bool:
+        return self.env != "local"
+
+    @property
+    def registered_model(self) -> str | None:
+        """`<catalog>.<schema>.<model>` in Unity Catalog, when the job passed all three."""
+        if self.catalog and self.schema and self.model_name:
+            return f"{self.catalog}.{self.schema}.{self.model_name}"
+        return None
+
+    def run_tags(self) -> dict[str, str]:
+        """Tags on every MLflow run, so a model can be traced to its commit and job run."""
+        tags = {"project": PROJECT, "env": self.env, "git_sha": self.git_sha}
+        if self.job_id:
+            tags["databricks_job_id"] = self.job_id
+        if self.job_run_id:
+            tags["databricks_job_run_id"] = self.job_run_id
+        return tags
+
+
+def running_on_databricks(environ: dict[str, str] | None = None) -> bool:
+    return DATABRICKS_RUNTIME_VARIABLE in (os.environ if environ is None else environ)
+
+
+def local_tracking_uri(project_dir: Path) -> str:
+    """A SQLite store in the project: MLflow 3 refuses a bare ./mlruns directory store."""
+    return f"sqlite:///{(project_dir / 'mlflow.db').resolve()}"
+
+
+def current_git_sha(project_dir: Path) -> str:
+    """The commit being run, or "unknown" outside a git checkout."""
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=project_dir,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return result.stdout.strip()
