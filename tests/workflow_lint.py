@@ -75,7 +75,7 @@ def lint_workflows(
 def zizmor_policy(ref_pinned: Sequence[str]) -> str:
     """A zizmor config allowing ref-pins for exactly these repositories; all else stays hash-pinned."""
     policies = "".join(f'        "{slug}/*": ref-pin\n' for slug in ref_pinned)
-    return f"rules:\n  unpinned-uses:\n    config:\n      policies:\n{policies}"
+    return f'rules:\n  unpinned-uses:\n    config:\n      policies:\n{policies}        "*": hash-pin\n'
 
 
 def run_zizmor(
