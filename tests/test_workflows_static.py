@@ -32,8 +32,8 @@ SELF = load_settings(REPO_ROOT / "goldenpath.yml").central_slug
 # The one job allowed to keep the checkout token: it pushes the moving major tag.
 PERSISTS_CREDENTIALS = {"release.yml": {"release"}}
 
-# Every third-party pin, checked by hand against public sources (see the
-# report in docs/releasing.md, "Third-party pins"). A new or bumped pin must be
+# Every third-party pin, checked by hand against public sources (see
+# docs/releasing.md, "Third-party pins"). A new or bumped pin must be
 # verified the same way and added here; this catches a mistyped SHA or a
 # version comment that no longer matches the SHA.
 VERIFIED_PINS = {
