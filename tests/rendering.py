@@ -6,9 +6,11 @@ tests see the same validation messages and files a person would.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,40 @@ EXAMPLE_ANSWERS: dict[str, Any] = {
     "auth_mode": "service-principal-secrets",
     "include_example": True,
 }
+
+# Every auth mode x with/without the example x two Pythons, over names of each unit.
+NAMES = [
+    ("rtl-forecasting-demand-weekly", "ds-rtl"),
+    ("ecm-personalization-recs-home-pg", "ml-platform"),
+    ("sup-fraud-a", "ds-sup"),
+]
+MATRIX: list[dict[str, Any]] = [
+    {
+        **EXAMPLE_ANSWERS,
+        "repo_name": NAMES[index % len(NAMES)][0],
+        "team": NAMES[index % len(NAMES)][1],
+        "auth_mode": auth,
+        "include_example": example,
+        "python_version": python,
+    }
+    for index, (auth, example, python) in enumerate(
+        itertools.product(["service-principal-secrets", "oidc"], [True, False], ["3.11", "3.12"])
+    )
+]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One answer set rendered by copier and by cookiecutter."""
+
+    answers: dict[str, Any]
+    by_copier: Path
+    by_cookiecutter: Path
+
+    @property
+    def label(self) -> str:
+        a = self.answers
+        return f"{a['repo_name']}/{a['auth_mode']}/example={a['include_example']}/py{a['python_version']}"
 
 
 def _value(value: Any) -> str:

@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from workflow_lint import run_zizmor
 
 from goldenpath.refs import check_refs, expected_ref, project_version, ref_files, uses_refs
 from goldenpath.settings import load_settings
 from rendering import REPO_ROOT
+from workflow_lint import run_zizmor
 
 GOLDENPATH = str(Path(sys.executable).parent / "goldenpath")
 SETTINGS = load_settings(REPO_ROOT / "goldenpath.yml")

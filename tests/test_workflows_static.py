@@ -14,6 +14,9 @@ from typing import Any
 
 import pytest
 import yaml
+
+from goldenpath.settings import load_settings
+from rendering import REPO_ROOT
 from workflow_lint import (
     BIN,
     lint_workflows,
@@ -21,9 +24,6 @@ from workflow_lint import (
     structure_problems,
     zizmor_policy,
 )
-
-from goldenpath.settings import load_settings
-from rendering import REPO_ROOT
 
 WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
 ACTIONS = sorted((REPO_ROOT / "actions").glob("*/action.yml"))
