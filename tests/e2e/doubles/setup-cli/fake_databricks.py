@@ -1,0 +1,195 @@
+"""TEST DOUBLE: a fake `databricks` CLI for the goldenpath e2e tests. Never shipped.
+
+Installed by tests/e2e/doubles/setup-cli (the stand-in for databricks/setup-cli)
+and run with the test suite's own interpreter ($GOLDENPATH_E2E_PYTHON), which
+has PyYAML and check-jsonschema. It records every call and does what the real
+CLI does before it would contact a workspace - and fails where that would
+fail - but deploys nothing:
+
+- `bundle validate`: databricks.yml plus its `include:` files and resources/*.yml
+  against the bundle JSON schema ($GOLDENPATH_E2E_BUNDLE_SCHEMA), the target
+  exists, every `--var` and `${var.*}` is declared, required variables have a value;
+- `bundle deploy`: the same, then each artifact's `build` command, then every
+  `whl:` library must match a built file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+BUNDLE_FILES = ("databricks.yml", "databricks.yaml", "bundle.yml", "bundle.yaml")
+VAR_REFERENCE = re.compile(r"\$\{var\.([A-Za-z0-9_-]+)")
+AUTH_VALUES = (
+    "DATABRICKS_HOST",
+    "DATABRICKS_CLIENT_ID",
+    "DATABRICKS_AUTH_TYPE",
+    "ARM_CLIENT_ID",
+    "ARM_TENANT_ID",
+)
+AUTH_HASHED = ("DATABRICKS_CLIENT_SECRET", "DATABRICKS_TOKEN", "ARM_CLIENT_SECRET")
+
+
+class BundleError(Exception):
+    """What the real CLI would print after `Error: `."""
+
+
+def record(argv: list[str]) -> None:
+    """One JSON line per call; secrets only as sha256 so a test can compare them."""
+    auth: dict[str, str | None] = {name: os.environ.get(name) for name in AUTH_VALUES}
+    for name in AUTH_HASHED:
+        value = os.environ.get(name)
+        auth[name] = None if value is None else "sha256:" + hashlib.sha256(value.encode()).hexdigest()
+    line = {"argv": argv, "cwd": str(Path.cwd()), "auth": auth}
+    with Path(os.environ["GOLDENPATH_E2E_DATABRICKS_LOG"]).open("a", encoding="utf-8") as log:
+        log.write(json.dumps(line) + "\n")
+
+
+def parse_args(args: list[str]) -> tuple[str | None, dict[str, str]]:
+    """`-t/--target` and repeated `--var name=value` (as `--flag value` or `--flag=value`)."""
+    target = os.environ.get("DATABRICKS_BUNDLE_TARGET")
+    variables: dict[str, str] = {}
+    index = 0
+    while index < len(args):
+        flag, has_inline, inline = args[index].partition("=")
+        if flag in ("-t", "--target", "--var"):
+            if has_inline:
+                value = inline
+            elif index + 1 < len(args):
+                index += 1
+                value = args[index]
+            else:
+                raise BundleError(f"flag needs an argument: {flag}")
+            if flag == "--var":
+                name, sep, var_value = value.partition("=")
+                if not sep:
+                    raise BundleError(f"unexpected flag value for --var: {value!r}, expected name=value")
+                variables[name] = var_value
+            else:
+                target = value
+        index += 1
+    return target, variables
+
+
+def values_of(node: Any, key: str) -> Iterator[Any]:
+    """Every value stored under `key` in a parsed YAML document, at any depth."""
+    if isinstance(node, dict):
+        for name, value in node.items():
+            if name == key:
+                yield value
+            yield from values_of(value, key)
+    elif isinstance(node, list):
+        for item in node:
+            yield from values_of(item, key)
+
+
+class Bundle:
+    """The bundle rooted at the current directory, as the CLI loads it."""
+
+    def __init__(self, root: Path) -> None:
+        main = next((root / name for name in BUNDLE_FILES if (root / name).is_file()), None)
+        if main is None:
+            raise BundleError(f"unable to locate bundle root: databricks.yml not found in {root}")
+        self.root = root
+        self.config: dict[str, Any] = yaml.safe_load(main.read_text(encoding="utf-8")) or {}
+        self.files = [main]
+        for pattern in [*(self.config.get("include") or []), "resources/*.yml", "resources/*.yaml"]:
+            for path in sorted(root.glob(pattern)):
+                if path.is_file() and path not in self.files:
+                    self.files.append(path)
+
+    def validate(self, args: list[str]) -> str:
+        """Schema, target and variables; returns the target."""
+        checked = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "check_jsonschema",
+                "--schemafile",
+                os.environ["GOLDENPATH_E2E_BUNDLE_SCHEMA"],
+            ]
+            + [str(path) for path in self.files],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        print(checked.stdout + checked.stderr, end="")
+        if checked.returncode != 0:
+            raise BundleError("bundle configuration does not match the Databricks bundle schema")
+
+        target, given = parse_args(args)
+        targets: dict[str, Any] = self.config.get("targets") or {}
+        if target is None:
+            target = next((name for name, body in targets.items() if (body or {}).get("default")), None)
+        if target is None:
+            raise BundleError("please specify target")
+        if target not in targets:
+            raise BundleError(f"{target}: no such target. Available targets: {', '.join(targets)}")
+
+        declared: dict[str, Any] = self.config.get("variables") or {}
+        for name in given:
+            if name not in declared:
+                raise BundleError(f'variable "{name}" has not been defined')
+        texts = (path.read_text(encoding="utf-8") for path in self.files)
+        undefined = sorted({name for text in texts for name in VAR_REFERENCE.findall(text)} - declared.keys())
+        if undefined:
+            raise BundleError(f"reference does not exist: ${{var.{undefined[0]}}}")
+        overrides = (targets[target] or {}).get("variables") or {}
+        for name, body in declared.items():
+            has_value = isinstance(body, dict) and ("default" in body or "lookup" in body)
+            if not (has_value or name in overrides or name in given or f"BUNDLE_VAR_{name}" in os.environ):
+                raise BundleError(
+                    f'no value assigned to required variable {name}. Assignment can be done using "--var"'
+                )
+        print(f"Name: {(self.config.get('bundle') or {}).get('name')}\nTarget: {target}")
+        return target
+
+    def build(self) -> None:
+        """Run each artifact's build command, then check every `whl:` library matches a file."""
+        for name, artifact in (self.config.get("artifacts") or {}).items():
+            command = (artifact or {}).get("build")
+            if command:
+                print(f"Building {name}...", flush=True)
+                cwd = self.root / (artifact.get("path") or ".")
+                if subprocess.run(command, shell=True, cwd=cwd, check=False).returncode != 0:  # noqa: S602
+                    raise BundleError(f"build failed {name}: {command}")
+        for path in self.files:
+            for pattern in values_of(yaml.safe_load(path.read_text(encoding="utf-8")), "whl"):
+                if not list(path.parent.glob(str(pattern))):
+                    raise BundleError(f"{path.relative_to(self.root)}: no files match pattern: {pattern}")
+
+
+def main(argv: list[str]) -> int:
+    record(argv)
+    try:
+        if argv in (["--version"], ["version"]):
+            print("Databricks CLI v0.0.0 (goldenpath e2e test double)")
+        elif argv[:2] == ["bundle", "validate"]:
+            Bundle(Path.cwd()).validate(argv[2:])
+            print("Validation OK!")
+        elif argv[:2] == ["bundle", "deploy"]:
+            bundle = Bundle(Path.cwd())
+            bundle.validate(argv[2:])
+            bundle.build()
+            print("Deployment complete! (fake databricks CLI: nothing was deployed)")
+        else:
+            print(
+                f"fake databricks CLI (goldenpath e2e test double): recorded `{' '.join(argv)}`, nothing simulated"
+            )
+    except BundleError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,443 @@
+"""Run a generated repository's GitHub workflows for real, with act, on this machine.
+
+Why: unit tests can only say that a generated `ci.yml` *names* the central
+reusable workflows; this harness proves the call chain works - generated
+caller -> `<org>/<central repo>/.github/workflows/reusable-*.yml@<release line>`
+-> `<org>/<central repo>/actions/*@v<version>` -> the generated repo's own
+tests, build and bundle - with GitHub unreachable.
+
+How (findings behind each choice are in docs/testing.md):
+- act runs in host mode (`-P ubuntu-latest=-self-hosted`): no Docker engine here.
+- The central repository is a snapshot of this working tree (tracked and
+  untracked files, `.gitignore`d ones left out), mapped with
+  `--local-repository` for the release line and the exact version tag. act copies
+  a mapped directory whole, ignored files included, for every action it runs, so
+  mapping the working tree itself would copy `.venv/` again and again.
+- Third-party actions are pinned by SHA in the shipped files and cannot be
+  fetched. Each is mapped to a test double in tests/e2e/doubles/, at the SHA read
+  from the shipped files at run time. actions/checkout needs none: act skips it
+  for the repository under test, whose workspace is already a copy of it.
+- Everything act and the workflows write (HOME, caches, act's workspaces) lives
+  under a temporary directory, the environment is rebuilt from a short allow-list,
+  and act's network extras are off (version check, cache server). The only
+  network use left is the workflows' own pip/poetry installs from PyPI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from goldenpath.project import template_version
+from goldenpath.settings import Settings, load_settings
+from rendering import REPO_ROOT, git, render
+
+E2E_DIR = Path(__file__).resolve().parent
+DOUBLES_DIR = E2E_DIR / "doubles"
+BUNDLE_SCHEMA = REPO_ROOT.parent / "shared" / "schemas" / "databricks-bundle.schema.json"
+ACT = Path(sys.executable).parent / "act"
+DEFAULT_TIMEOUT = float(os.environ.get("GOLDENPATH_E2E_TIMEOUT", "1500"))
+
+# Third-party action -> its test double under DOUBLES_DIR (None: act handles it).
+DOUBLES: dict[str, str | None] = {
+    # act skips actions/checkout of the repository under test (no `repository:`
+    # or `ref:` input) because it already copied the repository into the workspace.
+    "actions/checkout": None,
+    "actions/setup-python": "setup-python",
+    "actions/cache": "cache",
+    "actions/upload-artifact": "upload-artifact",
+    "databricks/setup-cli": "setup-cli",
+}
+# Host variables a run may see: locale, TLS trust and proxies (to reach PyPI),
+# pyenv (where the setup-python double finds interpreters). Nothing else leaks in.
+PASSED_ENV = re.compile(
+    r"LANG|LC_[A-Z]+|TZ|TERM|PYENV_ROOT|SSL_CERT_(FILE|DIR)|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE|PIP_CERT"
+    r"|NODE_EXTRA_CA_CERTS|(?i:https?_proxy|no_proxy)"
+)
+# This machine reaches PyPI through an index that lacks PyPI's per-release JSON
+# API (`/pypi/<name>/<version>/json`), which poetry's built-in PyPI source needs
+# to resolve and install; the simple index works. GitHub's runners need no such
+# thing, so only the harness adds it, as a separate commit in the generated repo.
+PYPI_SIMPLE_SOURCE = """
+# Added by the goldenpath e2e harness (tests/e2e/harness.py), not by the template.
+[[tool.poetry.source]]
+name = "pypi-simple"
+url = "https://pypi.org/simple/"
+priority = "primary"
+"""
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+JOB_END = re.compile(r"^\[(?P<job>[^\]]+)\] \S+\s+Job (?P<status>succeeded|failed)\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True, order=True)
+class ActionRef:
+    """One `uses: owner/repo[/path]@ref` found in a workflow or action file."""
+
+    repo: str
+    path: str
+    ref: str
+
+    @classmethod
+    def parse(cls, uses: str) -> ActionRef | None:
+        """None for local (`./...`) and docker (`docker://...`) references."""
+        if uses.startswith(("./", "docker://")) or "@" not in uses:
+            return None
+        name, ref = uses.rsplit("@", 1)
+        owner, repo, *path = name.split("/")
+        return cls(f"{owner}/{repo}", "/".join(path), ref)
+
+
+def _uses_values(node: Any) -> Iterator[str]:
+    """Every `uses:` value in a parsed workflow or action.yml, at any depth."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "uses" and isinstance(value, str):
+                yield value
+            else:
+                yield from _uses_values(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _uses_values(item)
+
+
+def action_refs(*files: Path) -> set[ActionRef]:
+    """Remote references in the given YAML files (parsed, so comments never count)."""
+    refs = set()
+    for path in files:
+        for uses in _uses_values(yaml.safe_load(path.read_text(encoding="utf-8"))):
+            ref = ActionRef.parse(uses)
+            if ref is not None:
+                refs.add(ref)
+    return refs
+
+
+def reachable_refs(callers: list[Path], central: Path, central_slug: str) -> set[ActionRef]:
+    """Remote references a run can meet: the callers' own, then those of every central file they reach.
+
+    Central files nobody calls (the central repo's own CI, its release workflow)
+    are not followed, so their third-party actions need no double.
+    """
+    refs: set[ActionRef] = set()
+    todo, seen = list(callers), set()
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        for ref in action_refs(path):
+            refs.add(ref)
+            if ref.repo == central_slug:
+                target = central / ref.path
+                todo += (
+                    [target]
+                    if target.suffix in (".yml", ".yaml")
+                    else [target / "action.yml", target / "action.yaml"]
+                )
+    return refs
+
+
+def snapshot_central(source: Path, dst: Path) -> Path:
+    """Copy the files git would see in `source` (tracked + untracked, not ignored) to `dst`.
+
+    The working tree, not HEAD, so the tests check what is being written now.
+    """
+    listed = git(source, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    for relative in sorted(set(filter(None, listed.split("\0")))):
+        src = source / relative
+        if src.is_file():  # deleted-but-tracked files are listed too
+            target = dst / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, target)
+    return dst
+
+
+@dataclass(frozen=True)
+class ActRun:
+    """What one act invocation left behind."""
+
+    command: list[str]
+    returncode: int
+    log: str
+    artifacts: Path
+    databricks_log: Path
+    seconds: float
+
+    @property
+    def text(self) -> str:
+        """The log without colour codes (poetry and pytest colour their output under act)."""
+        return ANSI_ESCAPE.sub("", self.log)
+
+    @property
+    def jobs(self) -> dict[str, str]:
+        """Job label as act prints it (`caller-job/workflow name/job name`) -> succeeded|failed."""
+        return {match["job"]: match["status"] for match in JOB_END.finditer(self.text)}
+
+    def databricks_calls(self) -> list[dict[str, Any]]:
+        """The fake databricks CLI's record: one dict (argv, cwd, auth) per call."""
+        if not self.databricks_log.is_file():
+            return []
+        lines = self.databricks_log.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def tail(self, lines: int = 120) -> str:
+        """The end of the log, for assertion messages."""
+        return "\n".join(self.text.splitlines()[-lines:])
+
+
+@dataclass
+class GeneratedRepo:
+    """A rendered repository, committed on `main`, with a local bare `origin`.
+
+    The bare remote lives under `.../github.com/<org>/<name>.git`: act derives
+    `github.repository` from the origin URL and only recognises the part after
+    `github.com/` (docs/testing.md), so the run sees `<org>/<name>` like on GitHub.
+    """
+
+    path: Path
+    org: str
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @classmethod
+    def create(
+        cls, base: Path, settings: Settings, answers: Mapping[str, Any] | None = None
+    ) -> GeneratedRepo:
+        """Render with copier, commit, and add the harness's one adaptation as its own commit."""
+        path = render(base, dict(answers or {}))
+        git(path, "init", "-q", "-b", "main")
+        repo = cls(path, settings.org)
+        repo._add_origin(base)
+        repo.commit("Generated by goldenpath")
+        with (path / "pyproject.toml").open("a", encoding="utf-8") as pyproject:
+            pyproject.write(PYPI_SIMPLE_SOURCE)
+        repo.commit("e2e harness: resolve from PyPI's simple index (this machine lacks PyPI's JSON API)")
+        return repo
+
+    def fork(self, base: Path) -> GeneratedRepo:
+        """An independent clone with its own origin, for a test that changes files."""
+        path = base / self.name
+        git(base, "clone", "-q", str(self.path), str(path))
+        git(path, "remote", "remove", "origin")
+        repo = GeneratedRepo(path, self.org)
+        repo._add_origin(base)
+        git(path, "push", "-q", "origin", "HEAD:main")
+        return repo
+
+    def _add_origin(self, base: Path) -> None:
+        remote = base / "remotes" / "github.com" / self.org / f"{self.name}.git"
+        remote.parent.mkdir(parents=True, exist_ok=True)
+        git(base, "init", "-q", "--bare", "-b", "main", str(remote))
+        git(self.path, "remote", "add", "origin", str(remote))
+
+    def commit(self, message: str) -> str:
+        """Commit everything and push to origin; returns the new HEAD sha."""
+        git(self.path, "add", "-A")
+        git(self.path, "commit", "-q", "--allow-empty", "-m", message)
+        git(self.path, "push", "-q", "origin", "HEAD:main")
+        return self.head()
+
+    def head(self) -> str:
+        return git(self.path, "rev-parse", "HEAD").strip()
+
+
+@dataclass
+class Harness:
+    """Session-wide state: one central snapshot, one HOME (shared pip/poetry caches), numbered runs."""
+
+    root: Path
+    settings: Settings = field(default_factory=load_settings)
+    central: Path = field(init=False)
+    home: Path = field(init=False)
+    _runs: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        self.central = snapshot_central(REPO_ROOT, self.root / "central")
+        self.home = self.root / "home"
+        self.home.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def central_refs(self) -> tuple[str, ...]:
+        """The refs generated repos and central files use: the release line and the exact tag."""
+        return (self.settings.release_line, f"v{template_version(REPO_ROOT)}")
+
+    def local_repositories(self, repo: GeneratedRepo) -> list[str]:
+        """`--local-repository` values: the central repo at its refs, every pinned third party at its double.
+
+        Refs are read from the shipped files on every run, so a SHA bump needs no
+        harness change; an action without a double is an error here, rather than
+        act trying (and failing) to reach github.com in the middle of a run.
+        """
+        callers = sorted(repo.path.glob(".github/workflows/*.y*ml"))
+        refs = reachable_refs(callers, self.central, self.settings.central_slug)
+        mappings = {f"{self.settings.central_slug}@{ref}={self.central}" for ref in self.central_refs}
+        unknown = []
+        for ref in sorted(refs):
+            if ref.repo == self.settings.central_slug:
+                if ref.ref not in self.central_refs:
+                    unknown.append(f"{ref.repo}@{ref.ref} (central, expected one of {self.central_refs})")
+            elif ref.repo not in DOUBLES:
+                unknown.append(f"{ref.repo}@{ref.ref} (no test double in {DOUBLES_DIR})")
+            elif (double := DOUBLES[ref.repo]) is not None:
+                mappings.add(f"{ref.repo}@{ref.ref}={DOUBLES_DIR / double}")
+        if unknown:
+            raise RuntimeError("act cannot resolve offline: " + "; ".join(unknown))
+        return sorted(mappings)
+
+    def environment(self, run_dir: Path) -> dict[str, str]:
+        """The act process environment; host mode hands it to every step."""
+        venv_bin = str(Path(sys.prefix))
+        path = [
+            entry for entry in os.environ.get("PATH", "").split(os.pathsep) if not entry.startswith(venv_bin)
+        ]
+        env = {name: value for name, value in os.environ.items() if PASSED_ENV.fullmatch(name)}
+        env.update(
+            PATH=os.pathsep.join(path),
+            HOME=str(self.home),
+            XDG_CACHE_HOME=str(self.home / ".cache"),
+            XDG_CONFIG_HOME=str(self.home / ".config"),
+            XDG_DATA_HOME=str(self.home / ".local" / "share"),
+            # The machine's pip.conf (extra indexes, find-links) is not the runner's.
+            PIP_CONFIG_FILE=os.devnull,
+            ACT_DISABLE_VERSION_CHECK="1",
+            GOLDENPATH_E2E_ARTIFACTS=str(run_dir / "artifacts"),
+            GOLDENPATH_E2E_DATABRICKS_LOG=str(run_dir / "databricks.jsonl"),
+            GOLDENPATH_E2E_BUNDLE_SCHEMA=str(BUNDLE_SCHEMA),
+            GOLDENPATH_E2E_PYTHON=sys.executable,
+        )
+        return env
+
+    def event(self, repo: GeneratedRepo, event: str, ref: str, run_dir: Path) -> Path:
+        """A minimal payload: a push of HEAD to `ref`, or a pull request from a feature branch into main."""
+        sha = repo.head()
+        repository = {
+            "full_name": f"{self.settings.org}/{repo.name}",
+            "name": repo.name,
+            "owner": {"login": self.settings.org},
+            "default_branch": "main",
+        }
+        payload: dict[str, Any]
+        if event == "push":
+            payload = {"ref": ref, "before": "0" * 40, "after": sha, "repository": repository}
+        elif event == "pull_request":
+            payload = {
+                "action": "opened",
+                "number": 1,
+                "pull_request": {
+                    "number": 1,
+                    "head": {"ref": "feature/e2e", "sha": sha},
+                    "base": {"ref": "main"},
+                },
+                "repository": repository,
+            }
+        else:
+            raise ValueError(f"no event payload for {event!r}")
+        path = run_dir / "event.json"
+        path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+        return path
+
+    def command(
+        self,
+        repo: GeneratedRepo,
+        workflow: str,
+        event: str,
+        ref: str,
+        run_dir: Path,
+        secrets: Mapping[str, str],
+    ) -> list[str]:
+        empty = run_dir / "empty"
+        empty.touch()
+        command = [
+            str(ACT),
+            event,
+            "--eventpath",
+            str(self.event(repo, event, ref, run_dir)),
+            "--workflows",
+            f".github/workflows/{workflow}",
+            "--platform",
+            "ubuntu-latest=-self-hosted",
+            "--defaultbranch",
+            "main",
+            # Where act keeps its per-job workspaces and copies of actions.
+            "--action-cache-path",
+            str(run_dir / "act"),
+            "--action-offline-mode",
+            # The cache server needs a routable address and nothing here uses it
+            # (actions/cache is a double); no --artifact-server-path: same reason.
+            "--no-cache-server",
+            # act 0.2.89 can crash (concurrent map writes) with parallel jobs of a
+            # reusable workflow; 2 cores gain little from parallel jobs anyway.
+            "--concurrent-jobs",
+            "1",
+            # Never read .env/.secrets/.vars/.input from the repository under test.
+            "--env-file",
+            str(empty),
+            "--secret-file",
+            str(empty),
+            "--var-file",
+            str(empty),
+            "--input-file",
+            str(empty),
+        ]
+        for mapping in self.local_repositories(repo):
+            command += ["--local-repository", mapping]
+        for name, value in secrets.items():
+            command += ["--secret", f"{name}={value}"]
+        return command
+
+    def run(
+        self,
+        repo: GeneratedRepo,
+        workflow: str,
+        event: str = "push",
+        ref: str = "refs/heads/main",
+        secrets: Mapping[str, str] | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> ActRun:
+        """Run one workflow file of `repo` for `event` (`ref`: where a push went); never raises on a failing run."""
+        self._runs += 1
+        run_dir = self.root / f"run{self._runs:02d}-{Path(workflow).stem}-{event}"
+        (run_dir / "artifacts").mkdir(parents=True)
+        command = self.command(repo, workflow, event, ref, run_dir, secrets or {})
+        log_path = run_dir / "act.log"
+        start = time.monotonic()
+        with log_path.open("w", encoding="utf-8") as log:
+            log.write("$ " + " ".join(command) + "\n")
+            log.flush()
+            # Own process group, so a timeout also ends the steps act started.
+            process = subprocess.Popen(
+                command,
+                cwd=repo.path,
+                env=self.environment(run_dir),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            try:
+                returncode = process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                log.write(f"\nharness: act killed after {timeout:.0f}s\n")
+                returncode = -signal.SIGKILL
+        return ActRun(
+            command=command,
+            returncode=returncode,
+            log=log_path.read_text(encoding="utf-8", errors="replace"),
+            artifacts=run_dir / "artifacts",
+            databricks_log=run_dir / "databricks.jsonl",
+            seconds=time.monotonic() - start,
+        )
