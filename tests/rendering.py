@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# The Databricks CLI's published bundle schema, kept beside the checkout (see ../shared/README.md).
+BUNDLE_SCHEMA = REPO_ROOT.parent / "shared" / "schemas" / "databricks-bundle.schema.json"
 BIN = Path(sys.executable).parent
 EXAMPLE_ANSWERS: dict[str, Any] = {
     "repo_name": "rtl-forecasting-demand-weekly",
