@@ -102,6 +102,11 @@ def test_settings_drive_every_org_specific_value(tmp_path: Path) -> None:
         "  rtl: Retail stores", "  whs: Wholesale"
     )
     text = text.replace("ds-rtl:\n    units: [rtl]", "ds-whs:\n    units: [whs]")
+    text = text.replace("adb-2222222222222222.12.azuredatabricks.net", "globex-acc.cloud.databricks.com")
+    text = text.replace("DATABRICKS_ACC_CLIENT_SECRET", "GLOBEX_ACC_SP_SECRET")
+    text = text.replace("central.repo: goldenpath", "central.repo: paved-road").replace(
+        "repo: goldenpath", "repo: paved-road"
+    )
     settings_file.write_text(text)
     git(template, "commit", "-qam", "fork settings")
     dst = render(tmp_path / "out", {"repo_name": "whs-forecasting-demand-weekly", "team": "ds-whs"}, template)
@@ -111,21 +116,41 @@ def test_settings_drive_every_org_specific_value(tmp_path: Path) -> None:
     assert "globex-foods" in content
     assert "whs_forecasting_demand_weekly" in content
     assert "dev_whs" in content
+    assert "adb-2222222222222222" not in content
+    assert "host: https://globex-acc.cloud.databricks.com" in (dst / "databricks.yml").read_text()
+    deploy = (dst / ".github" / "workflows" / "deploy.yml").read_text()
+    assert "${{ secrets.GLOBEX_ACC_SP_SECRET }}" in deploy
+    assert "uses: globex-foods/paved-road/.github/workflows/reusable-deploy.yml@v1" in deploy
+    assert "repo: https://github.com/globex-foods/paved-road" in (dst / ".pre-commit-config.yaml").read_text()
 
 
 def test_org_values_live_only_in_the_settings_file() -> None:
-    """No file the product ships names the example org, a unit, host or secret, but goldenpath.yml."""
+    """No shipped file names the org, a unit, host, secret, principal or node type, but goldenpath.yml.
+
+    The central workflows and actions must name `<org>/<repo>` in their `uses:`
+    lines (GitHub resolves them literally); `goldenpath pin-refs` writes those
+    from the settings and test_refs proves they agree, so only those lines and
+    the zizmor policy that pin-refs writes are exempt.
+    """
     settings = yaml.safe_load((REPO_ROOT / "goldenpath.yml").read_text())
-    needles = [settings["github"]["org"], "azuredatabricks.net"]
+    org = settings["github"]["org"]
+    needles = [org, "azuredatabricks.net", settings["compute"]["node_type_id"]]
     needles += [name for env in settings["secrets"].values() for name in env.values()]
+    needles += [env["service_principal"] for env in settings["environments"].values()]
     shipped = [
         REPO_ROOT / "copier.yml",
         *(REPO_ROOT / "src").rglob("*.py"),
         *(REPO_ROOT / "hooks").rglob("*.py"),
+        *(REPO_ROOT / "actions").rglob("*.yml"),
+        *(REPO_ROOT / ".github").rglob("*.yml"),
     ]
     shipped += [p for p in (REPO_ROOT / "template").rglob("*") if p.is_file()]
+    pinned_by_pin_refs = re.compile(
+        rf"^\s*(-\s+)?uses:\s+{re.escape(org)}/|^\s+\"{re.escape(org)}/[^\"]+/\*\": ref-pin$"
+    )
     for path in shipped:
-        text = path.read_text()
+        lines = [line for line in path.read_text().splitlines() if not pinned_by_pin_refs.search(line)]
+        text = "\n".join(lines)
         for needle in needles:
             assert needle not in text, f"{path.relative_to(REPO_ROOT)} hard-codes {needle!r}"
         for unit in settings["units"]:
