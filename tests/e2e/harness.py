@@ -78,6 +78,13 @@ url = "https://pypi.org/simple/"
 priority = "primary"
 """
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+STEP_END = re.compile(
+    r"^\[(?P<job>[^\]]+)\]\s+\S+\s+(?P<status>Success|Failure) - Main (?P<step>.+?)(?: \[[0-9.]+[a-zµ]*\])?$",
+    re.MULTILINE,
+)
+LOCAL_READ = re.compile(
+    r"LocalRepositoryCache read cachedir (?P<repo>[^@\s]+)\S* with ref (?P<ref>\S+) and subpath '(?P<path>[^']*)'"
+)
 JOB_END = re.compile(r"^\[(?P<job>[^\]]+)\] \S+\s+Job (?P<status>succeeded|failed)\s*$", re.MULTILINE)
 
 
@@ -183,6 +190,16 @@ class ActRun:
     def jobs(self) -> dict[str, str]:
         """Job label as act prints it (`caller-job/workflow name/job name`) -> succeeded|failed."""
         return {match["job"]: match["status"] for match in JOB_END.finditer(self.text)}
+
+    def steps(self, job: str) -> dict[str, str]:
+        """Step name -> Success|Failure for one job (top-level and composite steps alike)."""
+        return {m["step"]: m["status"] for m in STEP_END.finditer(self.text) if m["job"] == job}
+
+    def resolved(self, repo: str) -> set[tuple[str, str]]:
+        """(ref, file) pairs act read from the local directory mapped for `repo`."""
+        return {
+            (m["ref"], m["path"]) for m in LOCAL_READ.finditer(self.text) if m["repo"] == repo and m["path"]
+        }
 
     def databricks_calls(self) -> list[dict[str, Any]]:
         """The fake databricks CLI's record: one dict (argv, cwd, auth) per call."""

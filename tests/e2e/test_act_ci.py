@@ -1,0 +1,158 @@
+"""A generated repo's ci.yml, run with act, really runs the central test and build workflows.
+
+Slow (about two minutes per run on 2 cores): the push run is shared by the
+first tests; the two failure cases each run a fork of the generated repo.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import tomllib
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from e2e.harness import ActRun, GeneratedRepo, Harness
+from goldenpath.naming import derive_names
+
+pytestmark = pytest.mark.e2e
+
+WORKFLOW = "ci.yml"
+
+
+def caller_jobs(repo: GeneratedRepo) -> dict[str, dict[str, Any]]:
+    """The generated ci.yml's jobs: id -> definition."""
+    workflow = yaml.safe_load((repo.path / ".github" / "workflows" / WORKFLOW).read_text(encoding="utf-8"))
+    jobs: dict[str, dict[str, Any]] = workflow["jobs"]
+    return jobs
+
+
+def act_job(run: ActRun, caller_job: str) -> str:
+    """act's label of the (single) job a caller job ran through its reusable workflow."""
+    labels = [label for label in run.jobs if label.startswith(f"{caller_job}/")]
+    assert len(labels) == 1, f"expected one finished job for {caller_job!r}, got {run.jobs}\n{run.tail()}"
+    return labels[0]
+
+
+def generated_test_functions(repo: GeneratedRepo) -> dict[str, list[str]]:
+    """tests/test_*.py of the generated repo -> its `test_*` function names."""
+    found = {}
+    for path in sorted((repo.path / "tests").glob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = [node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]
+        found[path.relative_to(repo.path).as_posix()] = [name for name in names if name.startswith("test_")]
+    return found
+
+
+@pytest.fixture(scope="module")
+def ci_push(harness: Harness, generated: GeneratedRepo) -> ActRun:
+    return harness.run(generated, WORKFLOW, "push")
+
+
+def test_ci_on_push_to_main_succeeds_through_the_central_workflows(
+    ci_push: ActRun, harness: Harness, generated: GeneratedRepo
+) -> None:
+    assert ci_push.returncode == 0, ci_push.tail()
+    slug, line = harness.settings.central_slug, harness.settings.release_line
+    called = {job_id: job["uses"] for job_id, job in caller_jobs(generated).items()}
+    assert called, "ci.yml calls no reusable workflow"
+    for job_id, uses in called.items():
+        assert uses.startswith(f"{slug}/.github/workflows/") and uses.endswith(f"@{line}"), uses
+        assert ci_push.jobs[act_job(ci_push, job_id)] == "succeeded"
+        workflow_file = uses.removeprefix(f"{slug}/").removesuffix(f"@{line}")
+        # act read the workflow from the central snapshot, at the release line.
+        assert (line, workflow_file) in ci_push.resolved(slug), sorted(ci_push.resolved(slug))
+    # ... and the composite actions those workflows use, at the exact version tag.
+    actions = {path for ref, path in ci_push.resolved(slug) if ref == harness.central_refs[1]}
+    assert {"actions/setup-python-poetry/action.yml", "actions/check-naming/action.yml"} <= actions
+
+
+def test_ci_runs_the_generated_repos_own_tests(ci_push: ActRun, generated: GeneratedRepo) -> None:
+    log = ci_push.text
+    functions = generated_test_functions(generated)
+    assert functions and all(functions.values()), functions
+    for test_file in functions:
+        assert re.search(rf"\| {re.escape(test_file)} \.+", log), f"{test_file} not run\n{ci_push.tail()}"
+    summary = re.findall(r"=+ (\d+) passed\b(.*?) in [0-9.]+s", log)
+    assert len(summary) == 1, summary
+    passed, rest = summary[0]
+    assert int(passed) >= sum(map(len, functions.values()))
+    assert "failed" not in rest and "error" not in rest
+
+
+def test_ci_uploads_the_wheel_and_the_coverage_report(
+    ci_push: ActRun, harness: Harness, generated: GeneratedRepo
+) -> None:
+    project = tomllib.loads((generated.path / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    package = derive_names(generated.name, harness.settings).package
+    wheel_name = f"{project['name'].replace('-', '_')}-{project['version']}-py3-none-any.whl"
+    uploaded = sorted(path.relative_to(ci_push.artifacts).as_posix() for path in ci_push.artifacts.rglob("*"))
+    wheels = sorted(ci_push.artifacts.glob(f"*/{wheel_name}"))
+    assert len(wheels) == 1, uploaded
+    with zipfile.ZipFile(wheels[0]) as wheel:
+        assert f"{package}/__init__.py" in wheel.namelist()
+
+    reports = sorted(ci_push.artifacts.glob("*/coverage.xml"))
+    assert len(reports) == 1, uploaded
+    coverage = ET.parse(reports[0]).getroot()  # noqa: S314 - written by our own run
+    measured = {cls.get("filename", "") for cls in coverage.iter("class")}
+    assert any(package in name for name in measured) or any(
+        package in (s.text or "") for s in coverage.iter("source")
+    )
+    threshold = float(caller_jobs(generated)["test"]["with"]["coverage-threshold"])
+    assert float(coverage.attrib["line-rate"]) * 100 >= threshold
+
+
+def test_a_failing_test_fails_ci(harness: Harness, generated: GeneratedRepo, tmp_path: Path) -> None:
+    repo = generated.fork(tmp_path)
+    (repo.path / "tests" / "test_e2e_deliberate.py").write_text(
+        'def test_e2e_deliberate_failure():\n    assert "forecast".upper() == "a deliberately wrong value"\n',
+        encoding="utf-8",
+    )
+    repo.commit("A test that fails")
+    run = harness.run(repo, WORKFLOW, "push")
+
+    assert run.returncode != 0, run.tail()
+    test_job = act_job(run, "test")
+    assert run.jobs[test_job] == "failed"
+    assert not any(label.startswith("build/") for label in run.jobs), "build ran although test failed"
+    failed = [step for step, status in run.steps(test_job).items() if status == "Failure"]
+    assert any("pytest" in step for step in failed), run.steps(test_job)
+    assert "FAILED tests/test_e2e_deliberate.py::test_e2e_deliberate_failure" in run.text
+
+
+def test_a_package_named_against_the_convention_fails_the_naming_step(
+    harness: Harness, generated: GeneratedRepo, tmp_path: Path
+) -> None:
+    repo = generated.fork(tmp_path)
+    package = derive_names(repo.name, harness.settings).package
+    (repo.path / "src" / package).rename(repo.path / "src" / "forecast")
+    # Keep it installable, importable and lint-clean, so only the naming check objects.
+    for path in [
+        repo.path / "pyproject.toml",
+        *repo.path.glob("src/**/*.py"),
+        *repo.path.glob("tests/**/*.py"),
+    ]:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(rf"\b{package}\b", "forecast", text), encoding="utf-8")
+    repo.commit("Rename the package to forecast")
+    run = harness.run(repo, WORKFLOW, "push")
+
+    assert run.returncode != 0, run.tail()
+    test_job = act_job(run, "test")
+    steps = run.steps(test_job)
+    failed = [step for step, status in steps.items() if status == "Failure"]
+    assert failed and all("naming" in step.lower() or "check-repo" in step for step in failed), steps
+    assert not any("pytest" in step for step in steps), steps
+    # `goldenpath check-repo` reports `file:line: rule: message`, pointing at the renamed package.
+    problems = re.findall(
+        rf"\[{re.escape(test_job)}\]\s+\| (\S+):(\d+): ([a-z][a-z0-9-]*): (.*)$", run.text, re.M
+    )
+    assert any("src/forecast" in message for *_, message in problems), problems or run.tail()
+    for file, _, _, _ in problems:
+        assert (repo.path / file).is_file(), file
