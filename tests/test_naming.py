@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
@@ -226,3 +228,26 @@ def _answers(name: str) -> dict[str, object]:
         "auth_mode": "oidc",
         "include_example": True,
     }
+
+
+def test_the_rules_have_one_home() -> None:
+    """No second implementation of a naming pattern hides in the template, hooks, workflows or tooling."""
+    from rendering import REPO_ROOT
+
+    pattern_like = re.compile(r"\[a-z|cost_center_pattern|reserved_words|max_length|usecase_segments")
+    places = [REPO_ROOT / "copier.yml", REPO_ROOT / "template" / "cookiecutter.json"]
+    for folder in ("template", "hooks", "actions", ".github", "src/goldenpath"):
+        places += [
+            p
+            for p in (REPO_ROOT / folder).rglob("*")
+            if p.is_file() and p.suffix in {".py", ".yml", ".json", ".toml"}
+        ]
+    offenders = [
+        f"{path.relative_to(REPO_ROOT)}:{number}: {line.strip()}"
+        for path in places
+        if path.name
+        not in {"naming.py", "settings.py"}  # the rules, and the file that loads their parameters
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if pattern_like.search(line)
+    ]
+    assert offenders == []

@@ -70,7 +70,7 @@ def test_wrong_catalog_and_tag(repo: Path) -> None:
     found = "\n".join(findings(repo))
     assert "databricks.yml:" in found
     assert "uc-catalog: targets.acc.variables.catalog is 'acc_ecm', expected 'acc_rtl'" in found
-    assert "tag-cost-center: 'marketing' does not match" in found
+    assert "tag-cost-center: 'marketing' must match ^CC-[0-9]{4}$, for example 'CC-0000'" in found
 
 
 def test_ci_repository_name_wins(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

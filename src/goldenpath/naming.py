@@ -212,6 +212,18 @@ def check_github_repo(name: str) -> list[Violation]:
     return []
 
 
+def check_cost_center(value: str, settings: Settings) -> list[Violation]:
+    """Cost reports group by this tag, so it must follow the org's pattern."""
+    if re.fullmatch(settings.cost_center_pattern, value):
+        return []
+    return [
+        Violation(
+            "cost-center",
+            f"{value!r} must match {settings.cost_center_pattern}, for example '{settings.cost_center_default}'",
+        )
+    ]
+
+
 KIND_CHECKS: dict[str, Callable[[str], list[Violation]]] = {
     "package": check_python_package,
     "uc-catalog": check_uc_identifier,

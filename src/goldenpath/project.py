@@ -8,7 +8,6 @@ copier-made and a cookiecutter-made repository cannot drift apart.
 from __future__ import annotations
 
 import json
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 from goldenpath.naming import (
     REQUIRED_TAGS,
     DerivedNames,
+    check_cost_center,
     check_repo_name,
     derive_names,
     format_problems,
@@ -137,12 +137,7 @@ def answer_error(question: str, answers: dict[str, Any], settings: Settings) -> 
         denied = may_create(str(value or ""), str(answers.get("repo_name", "")), settings)
         return f"{denied}; for example 'ml-platform'" if denied else ""
     if question == "cost_center":
-        if re.fullmatch(settings.cost_center_pattern, str(value or "")):
-            return ""
-        return (
-            f"cost_center {value!r} must match {settings.cost_center_pattern}, "
-            f"for example '{settings.cost_center_default}'"
-        )
+        return "\n".join(f"cost_center {p.message}" for p in check_cost_center(str(value or ""), settings))
     if question == "python_version":
         supported = settings.python_supported
         return (

@@ -16,7 +16,14 @@ from typing import Any
 
 import yaml
 
-from goldenpath.naming import REQUIRED_TAGS, DerivedNames, check_repo_name, check_tag_value, derive_names
+from goldenpath.naming import (
+    REQUIRED_TAGS,
+    DerivedNames,
+    check_cost_center,
+    check_repo_name,
+    check_tag_value,
+    derive_names,
+)
 from goldenpath.settings import Settings
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -170,15 +177,11 @@ def _check_tags(doc: _YamlDoc, job_key: str, tags: dict[str, Any], settings: Set
         findings.append(
             doc.finding((*keys, "team"), "tag-team", f"team {team!r} is not one of {sorted(settings.teams)}")
         )
-    cost_center = tags.get("cost_center")
-    if cost_center is not None and not re.fullmatch(settings.cost_center_pattern, str(cost_center)):
-        findings.append(
-            doc.finding(
-                (*keys, "cost_center"),
-                "tag-cost-center",
-                f"{cost_center!r} does not match {settings.cost_center_pattern}",
-            )
-        )
+    if "cost_center" in tags:
+        findings += [
+            doc.finding((*keys, "cost_center"), f"tag-{p.rule}", p.message)
+            for p in check_cost_center(str(tags["cost_center"]), settings)
+        ]
     return findings
 
 
