@@ -1,4 +1,4 @@
-"""Time what users wait for: rendering (copier vs cookiecutter) and install + test.
+"""Time what users wait for: rendering (copier vs cookiecutter), and install, test and run.
 
 Run: .venv/bin/python benchmarks/render_and_install.py [--runs N] [--skip-install]
 Prints figures; asserts nothing (timings belong here, not in tests).
@@ -37,7 +37,18 @@ def render_times(runs: int, work: Path) -> tuple[list[float], list[float]]:
     return by_copier, by_cookiecutter
 
 
-def install_and_test(work: Path) -> dict[str, float]:
+def measured(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of the largest process in the command's tree."""
+    start = time.perf_counter()
+    process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(args)} failed in {cwd}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def install_and_test(work: Path) -> dict[str, tuple[float, float]]:
     repo = work / "install" / EXAMPLE_ANSWERS["repo_name"]
     copier_copy(repo, EXAMPLE_ANSWERS)
     git(repo, "init", "-q", "-b", "main")
@@ -46,12 +57,10 @@ def install_and_test(work: Path) -> dict[str, float]:
     poetry = str(Path(sys.executable).parent / "poetry")
     env = {**os.environ, "POETRY_VIRTUALENVS_IN_PROJECT": "true"}
 
-    def run(*args: str) -> None:
-        subprocess.run([poetry, *args], cwd=repo, env=env, check=True, capture_output=True)
-
     return {
-        "poetry install (lock + install)": timed(lambda: run("install")),
-        "pytest (with coverage)": timed(lambda: run("run", "pytest", "-q")),
+        "poetry install (lock + install)": measured([poetry, "install"], repo, env),
+        "pytest (with coverage)": measured([poetry, "run", "pytest", "-q"], repo, env),
+        "pipeline run, locally": measured([poetry, "run", EXAMPLE_ANSWERS["repo_name"]], repo, env),
     }
 
 
@@ -69,9 +78,9 @@ def main() -> None:
         print(f"  cookiecutter  {cookie_median:6.2f} s")
         print(f"  ratio copier/cookiecutter  {copier_median / cookie_median:4.2f}")
         if not args.skip_install:
-            print("generated repo, one run:")
-            for label, seconds in install_and_test(work).items():
-                print(f"  {label:32s} {seconds:6.1f} s")
+            print("generated repo (with the example), one run:")
+            for label, (seconds, peak_mib) in install_and_test(work).items():
+                print(f"  {label:32s} {seconds:6.1f} s   peak RSS {peak_mib:6.0f} MiB")
 
 
 if __name__ == "__main__":
