@@ -116,3 +116,30 @@ def test_deploy_without_credentials_stops_before_the_cli(harness: Harness, gener
     assert run.databricks_calls() == []
     errors = [line for line in run.text.splitlines() if "::error" in line and "echo" not in line]
     assert any("DATABRICKS_CLIENT_ID" in line for line in errors), errors or run.tail()
+
+
+# act has no OIDC token service: a job's `permissions: id-token: write` gives it
+# nothing. The harness hands the steps the two variables the runner would set,
+# pointing nowhere; the fake CLI only checks they are present.
+FAKE_OIDC_RUNNER = {
+    "ACTIONS_ID_TOKEN_REQUEST_URL": "http://127.0.0.1:9/goldenpath-e2e-no-token-service",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "goldenpath-e2e-fake-request-token",
+}
+
+
+def test_an_oidc_repo_deploys_acc_through_the_oidc_workflow(
+    harness: Harness, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    repo = GeneratedRepo.create(tmp_path_factory.mktemp("oidc"), harness.settings, {"auth_mode": "oidc"})
+    client_id = harness.settings.environments["acc"].client_id_secret
+    run = harness.run(repo, WORKFLOW, "push", secrets={client_id: "e2e-acc-client-id"}, env=FAKE_OIDC_RUNNER)
+
+    assert run.returncode == 0, run.tail()
+    assert (harness.settings.release_line, ".github/workflows/reusable-deploy-oidc.yml") in run.resolved(
+        harness.settings.central_slug
+    )
+    assert [argv[:2] for argv in bundle_calls(run)] == [["bundle", "validate"], ["bundle", "deploy"]]
+    for call in run.databricks_calls():
+        assert call["auth"]["DATABRICKS_AUTH_TYPE"] == "github-oidc"
+        assert call["auth"]["DATABRICKS_CLIENT_ID"] == "e2e-acc-client-id"
+        assert call["auth"]["DATABRICKS_CLIENT_SECRET"] is None

@@ -8,7 +8,9 @@ fail - but deploys nothing:
 
 - `bundle validate`: databricks.yml plus its `include:` files and resources/*.yml
   against the bundle JSON schema ($GOLDENPATH_E2E_BUNDLE_SCHEMA), the target
-  exists, every `--var` and `${var.*}` is declared, required variables have a value;
+  exists, credentials for the auth type are in the environment and DATABRICKS_HOST
+  matches the target's host, every `--var` and `${var.*}` is declared, required
+  variables have a value;
 - `bundle deploy`: the same, then each artifact's `build` command, then every
   `whl:` library must match a built file.
 """
@@ -35,8 +37,14 @@ AUTH_VALUES = (
     "DATABRICKS_AUTH_TYPE",
     "ARM_CLIENT_ID",
     "ARM_TENANT_ID",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
 )
-AUTH_HASHED = ("DATABRICKS_CLIENT_SECRET", "DATABRICKS_TOKEN", "ARM_CLIENT_SECRET")
+AUTH_HASHED = (
+    "DATABRICKS_CLIENT_SECRET",
+    "DATABRICKS_TOKEN",
+    "ARM_CLIENT_SECRET",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+)
 
 
 class BundleError(Exception):
@@ -92,6 +100,35 @@ def values_of(node: Any, key: str) -> Iterator[Any]:
             yield from values_of(item, key)
 
 
+def check_auth(bundle_host: str | None) -> None:
+    """Databricks unified auth as the CLI resolves it from the environment, minus the network."""
+    env_host = os.environ.get("DATABRICKS_HOST")
+    if env_host and bundle_host and env_host.rstrip("/") != bundle_host.rstrip("/"):
+        raise BundleError(
+            f"DATABRICKS_HOST {env_host} does not match the bundle's workspace host {bundle_host}"
+        )
+    if not (env_host or bundle_host):
+        raise BundleError("cannot resolve bundle auth configuration: no host")
+    needs = {
+        "oauth-m2m": ("DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET"),
+        "azure-client-secret": ("ARM_CLIENT_ID", "ARM_CLIENT_SECRET", "ARM_TENANT_ID"),
+        "github-oidc": (
+            "DATABRICKS_CLIENT_ID",
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        ),
+        "pat": ("DATABRICKS_TOKEN",),
+    }
+    auth_type = os.environ.get("DATABRICKS_AUTH_TYPE") or next(
+        (name for name, variables in needs.items() if all(os.environ.get(v) for v in variables)), None
+    )
+    if auth_type not in needs:
+        raise BundleError(f"default auth: cannot configure default credentials (auth type {auth_type!r})")
+    missing = [name for name in needs[auth_type] if not os.environ.get(name)]
+    if missing:
+        raise BundleError(f"{auth_type} auth: missing {', '.join(missing)}")
+
+
 class Bundle:
     """The bundle rooted at the current directory, as the CLI loads it."""
 
@@ -134,6 +171,8 @@ class Bundle:
             raise BundleError("please specify target")
         if target not in targets:
             raise BundleError(f"{target}: no such target. Available targets: {', '.join(targets)}")
+
+        check_auth(((targets[target] or {}).get("workspace") or {}).get("host"))
 
         declared: dict[str, Any] = self.config.get("variables") or {}
         for name in given:
