@@ -51,7 +51,9 @@ def generated_test_functions(repo: GeneratedRepo) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def ci_push(harness: Harness, generated: GeneratedRepo) -> ActRun:
-    return harness.run(generated, WORKFLOW, "push")
+    # pytest reads PYTEST_ADDOPTS: -v makes it name every passing test, which the
+    # shipped command (rightly) does not; nothing else about the run changes.
+    return harness.run(generated, WORKFLOW, "push", env={"PYTEST_ADDOPTS": "-v"})
 
 
 def test_ci_on_push_to_main_succeeds_through_the_central_workflows(
@@ -76,12 +78,14 @@ def test_ci_runs_the_generated_repos_own_tests(ci_push: ActRun, generated: Gener
     log = ci_push.text
     functions = generated_test_functions(generated)
     assert functions and all(functions.values()), functions
-    for test_file in functions:
-        assert re.search(rf"\| {re.escape(test_file)} \.+", log), f"{test_file} not run\n{ci_push.tail()}"
+    for test_file, names in functions.items():
+        for name in names:
+            passed = rf"\| {re.escape(test_file)}::{name}(\[[^\]]*\])? PASSED"
+            assert re.search(passed, log), f"{test_file}::{name} did not pass\n{ci_push.tail()}"
     summary = re.findall(r"=+ (\d+) passed\b(.*?) in [0-9.]+s", log)
     assert len(summary) == 1, summary
-    passed, rest = summary[0]
-    assert int(passed) >= sum(map(len, functions.values()))
+    passed_count, rest = summary[0]
+    assert int(passed_count) >= sum(map(len, functions.values()))
     assert "failed" not in rest and "error" not in rest
 
 
