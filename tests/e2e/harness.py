@@ -302,9 +302,12 @@ class Harness:
 
     def environment(self, run_dir: Path) -> dict[str, str]:
         """The act process environment; host mode hands it to every step."""
-        venv_bin = str(Path(sys.prefix))
+        # Not this repository's .venv/bin (scripts/test puts it first): the workflows
+        # must install their own poetry, goldenpath and ruff, as on a runner.
         path = [
-            entry for entry in os.environ.get("PATH", "").split(os.pathsep) if not entry.startswith(venv_bin)
+            entry
+            for entry in os.environ.get("PATH", "").split(os.pathsep)
+            if entry and not Path(entry).is_relative_to(sys.prefix)
         ]
         env = {name: value for name, value in os.environ.items() if PASSED_ENV.fullmatch(name)}
         env.update(
@@ -419,10 +422,12 @@ class Harness:
         run_dir = self.root / f"run{self._runs:02d}-{Path(workflow).stem}-{event}"
         (run_dir / "artifacts").mkdir(parents=True)
         command = self.command(repo, workflow, event, ref, run_dir, secrets or {})
+        secret_args = {f"{name}={value}" for name, value in (secrets or {}).items()}
         log_path = run_dir / "act.log"
         start = time.monotonic()
+        shown = [re.sub(r"^([^=]+)=.*", r"\1=***", arg) if arg in secret_args else arg for arg in command]
         with log_path.open("w", encoding="utf-8") as log:
-            log.write("$ " + " ".join(command) + "\n")
+            log.write("$ " + " ".join(shown) + "\n")
             log.flush()
             # Own process group, so a timeout also ends the steps act started.
             process = subprocess.Popen(
