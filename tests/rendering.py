@@ -89,7 +89,7 @@ def cookiecutter_render(
 def render(tmp_path: Path, answers: dict[str, Any] | None = None, template: Path = REPO_ROOT) -> Path:
     """Render with copier into tmp_path/<repo_name> and return that directory."""
     answers = {**EXAMPLE_ANSWERS, **(answers or {})}
-    dst = tmp_path / answers["repo_name"]
+    dst: Path = tmp_path / str(answers["repo_name"])
     copier_copy(dst, answers, template)
     return dst
 

@@ -8,7 +8,6 @@ copier-made and a cookiecutter-made repository cannot drift apart.
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from goldenpath.naming import (
     format_problems,
     may_create,
 )
+from goldenpath.refs import project_version
 from goldenpath.settings import ALL_UNITS, Environment, Settings
 
 AUTH_MODES = ("service-principal-secrets", "oidc")
@@ -175,14 +175,8 @@ def build_project(answers: dict[str, Any], settings: Settings, template_root: Pa
         answers={q: answers[q] for q in QUESTIONS},
         names=derive_names(answers["repo_name"], settings),
         settings=settings,
-        template_version=template_version(template_root),
+        template_version=project_version(template_root),
     )
-
-
-def template_version(template_root: Path) -> str:
-    """The template's version, from its own pyproject.toml (the one version source)."""
-    data = tomllib.loads((template_root / "pyproject.toml").read_text(encoding="utf-8"))
-    return str(data["project"]["version"])
 
 
 def as_bool(value: Any) -> bool:
