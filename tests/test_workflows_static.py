@@ -29,8 +29,6 @@ WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
 ACTIONS = sorted((REPO_ROOT / "actions").glob("*/action.yml"))
 ZIZMOR_CONFIG = REPO_ROOT / ".github" / "zizmor.yml"
 SELF = load_settings(REPO_ROOT / "goldenpath.yml").central_slug
-# The one job allowed to keep the checkout token: it pushes the moving major tag.
-PERSISTS_CREDENTIALS = {"release.yml": {"release"}}
 
 # Every third-party pin, checked by hand against public sources (see
 # docs/releasing.md, "Third-party pins"). A new or bumped pin must be
@@ -42,6 +40,7 @@ VERIFIED_PINS = {
     "actions/cache": ("5a3ec84eff668545956fd18022155c47e93e2684", "v4.2.3"),
     "actions/upload-artifact": ("ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"),
     "databricks/setup-cli": ("00ff5d37c6e8ced36cd08274135a62202c913243", "v0.294.1"),
+    "actions/create-github-app-token": ("fee1f7d63c2ff003460e3d139729b119787bc349", "v2.2.2"),
 }
 
 
@@ -92,9 +91,7 @@ def test_actionlint_and_github_schemas(path: Path) -> None:
 
 @pytest.mark.parametrize("path", WORKFLOWS + ACTIONS, ids=_id)
 def test_house_rules(path: Path) -> None:
-    problems = structure_problems(
-        path, ref_pinned=[SELF], may_persist_credentials=PERSISTS_CREDENTIALS.get(path.name, ())
-    )
+    problems = structure_problems(path, ref_pinned=[SELF])
     assert not problems, "\n".join(problems)
 
 
@@ -240,10 +237,16 @@ def test_release_moves_the_major_tag_after_checks() -> None:
     workflow = _load(REPO_ROOT / ".github/workflows/release.yml")
     assert _triggers(workflow) == {"push": {"tags": ["v*.*.*"]}}
     job = workflow["jobs"]["release"]
-    assert job["permissions"] == {"contents": "write"}
-    scripts = "\n".join(step.get("run", "") for step in job["steps"])
-    assert "goldenpath pin-refs --check" in scripts
-    assert scripts.index("pin-refs --check") < scripts.index("git push --force origin")
+    assert job["permissions"] == {"contents": "read"}
+    assert job["environment"] == "release"
+    steps = job["steps"]
+    order = [step.get("id") or step.get("run", "").split("\n")[0] for step in steps]
+    checks = order.index("goldenpath pin-refs --check")
+    token = order.index("app-token")
+    assert checks < token < len(steps) - 1
+    assert steps[token]["with"]["permission-workflows"] == "write"
+    assert "git push --force" in steps[-1]["run"]
+    assert steps[-1]["env"]["APP_TOKEN"] == "${{ steps.app-token.outputs.token }}"
 
 
 def test_ci_runs_the_same_command_as_ci() -> None:

@@ -146,14 +146,11 @@ def run_check_jsonschema(schema: str, files: Sequence[Path]) -> list[str]:
     return [f"check-jsonschema {schema}: {(result.stdout + result.stderr).strip()}"]
 
 
-def structure_problems(
-    path: Path, *, ref_pinned: Collection[str] = (), may_persist_credentials: Collection[str] = ()
-) -> list[str]:
+def structure_problems(path: Path, *, ref_pinned: Collection[str] = ()) -> list[str]:
     """House rules for one workflow or action file.
 
     `ref_pinned`: `owner/repo` slugs allowed a tag instead of a SHA (their
-    exactness is `goldenpath pin-refs --check`'s job). `may_persist_credentials`:
-    job ids whose checkout may set `persist-credentials: true`, explicitly.
+    exactness is `goldenpath pin-refs --check`'s job).
     """
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     problems = _uses_problems(path, ref_pinned)
@@ -171,13 +168,9 @@ def structure_problems(
         name = step.get("name") or step.get("uses") or step.get("run", "")[:30]
         if "${{" in str(step.get("run", "")):
             problems.append(f"{path}: {where}: step {name!r} has an expression inside run:, pass it via env:")
-        if str(step.get("uses", "")).startswith(CHECKOUT):
-            persist = (step.get("with") or {}).get("persist-credentials")
-            if where in may_persist_credentials:
-                if persist is None:
-                    problems.append(f"{path}: {where}: checkout must set persist-credentials explicitly")
-            elif persist is not False:
-                problems.append(f"{path}: {where}: checkout must set persist-credentials: false")
+        checkout = str(step.get("uses", "")).startswith(CHECKOUT)
+        if checkout and (step.get("with") or {}).get("persist-credentials") is not False:
+            problems.append(f"{path}: {where}: checkout must set persist-credentials: false")
     return problems
 
 
