@@ -63,6 +63,28 @@ def test_renamed_package_directory_is_reported(repo: Path) -> None:
     )
 
 
+def test_renamed_entry_point_is_reported_in_both_files(repo: Path) -> None:
+    pyproject = repo / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('rtl-forecasting-demand-weekly = "', 'forecast = "'))
+    job_file = repo / JOB_FILE
+    job_file.write_text(
+        job_file.read_text().replace("entry_point: rtl-forecasting-demand-weekly", "entry_point: forecast")
+    )
+    found = findings(repo)
+    assert any(
+        re.match(
+            r"pyproject\.toml:\d+: entry-point: \[project\.scripts\] has no 'rtl-forecasting-demand-weekly'.*found 'forecast'",
+            f,
+        )
+        for f in found
+    ), found
+    assert any(
+        f.startswith(f"{JOB_FILE}:")
+        and "wheel-entry-point: task 0 python_wheel_task.entry_point is 'forecast'" in f
+        for f in found
+    ), found
+
+
 def test_wrong_catalog_and_tag(repo: Path) -> None:
     bundle = repo / "databricks.yml"
     bundle.write_text(bundle.read_text().replace("acc_rtl", "acc_ecm"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,7 @@ def check_repo(path: str | os.PathLike[str], settings: Settings) -> list[Finding
             Finding(where[0], where[1], p.rule, f"repo name {repo_name!r}: {p.message}") for p in problems
         ]
     names = derive_names(repo_name, settings)
-    findings = _check_package(root, names)
+    findings = _check_package(root, names) + _check_entry_point(root, names)
     bundle_files = [
         BUNDLE_FILE,
         *sorted(p.relative_to(root).as_posix() for p in root.glob("resources/*.yml")),
@@ -129,6 +130,25 @@ def _check_package(root: Path, names: DerivedNames) -> list[Finding]:
     ]
 
 
+def _check_entry_point(root: Path, names: DerivedNames) -> list[Finding]:
+    """The job's python_wheel_task calls `[project.scripts]` by the repo's name."""
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return [Finding("pyproject.toml", 1, "entry-point", "pyproject.toml is missing")]
+    scripts = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {}).get("scripts", {})
+    if names.repo in scripts:
+        return []
+    return [
+        Finding(
+            "pyproject.toml",
+            _line_of(pyproject, r"^\[project\.scripts\]"),
+            "entry-point",
+            f"[project.scripts] has no {names.repo!r}, the entry point the Databricks job calls; "
+            f"found {', '.join(repr(s) for s in scripts) or 'none'}",
+        )
+    ]
+
+
 def _check_bundle_file(doc: _YamlDoc, names: DerivedNames, settings: Settings) -> list[Finding]:
     findings: list[Finding] = []
 
@@ -148,6 +168,16 @@ def _check_bundle_file(doc: _YamlDoc, names: DerivedNames, settings: Settings) -
         findings += _check_tags(doc, key, job.get("tags") or {}, settings)
         for index, task in enumerate(job.get("tasks") or []):
             wheel = task.get("python_wheel_task") or {}
+            if wheel and wheel.get("entry_point") != names.repo:
+                findings.append(
+                    Finding(
+                        doc.relpath,
+                        doc.line("resources", "jobs", key, "tasks"),
+                        "wheel-entry-point",
+                        f"task {index} python_wheel_task.entry_point is {wheel.get('entry_point')!r}, "
+                        f"expected {names.repo!r}",
+                    )
+                )
             if wheel and wheel.get("package_name") != names.package:
                 findings.append(
                     Finding(
