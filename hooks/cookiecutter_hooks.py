@@ -17,7 +17,7 @@ if str(TEMPLATE_ROOT / "src") not in sys.path:
     sys.path.insert(0, str(TEMPLATE_ROOT / "src"))
 
 from goldenpath.project import QUESTIONS, answers_errors, as_bool  # noqa: E402
-from goldenpath.refs import project_version  # noqa: E402
+from goldenpath.refs import expected_ref, project_version  # noqa: E402
 from goldenpath.settings import SETTINGS_FILENAME, load_settings  # noqa: E402
 
 ANSWERS_HEADER = "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n"
@@ -44,7 +44,7 @@ def write_copier_answers(context: dict[str, Any], destination: Path = Path()) ->
     """Record answers as copier would, so `copier update` can adopt this repo later."""
     settings = load_settings(TEMPLATE_ROOT / SETTINGS_FILENAME)
     record = {
-        "_commit": f"v{project_version(TEMPLATE_ROOT)}",
+        "_commit": expected_ref(project_version(TEMPLATE_ROOT)),
         "_src_path": f"https://github.com/{settings.central_slug}.git",
         **_answers(context),
     }

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from goldenpath.naming import derive_names
-from goldenpath.refs import project_version
+from goldenpath.refs import expected_ref, project_version
 from goldenpath.settings import load_settings
 from rendering import BUNDLE_SCHEMA, EXAMPLE_ANSWERS, REPO_ROOT, copy_template, git, render
 
@@ -139,7 +139,7 @@ def test_pipeline_runs_locally_and_records_the_git_sha(installed: Path) -> None:
 def test_pre_commit_passes_on_the_fresh_repo(installed: Path, tmp_path: Path) -> None:
     """Every hook, the central naming hook included (served from a local copy of this repo)."""
     central = copy_template(tmp_path)
-    git(central, "tag", f"v{project_version(REPO_ROOT)}")
+    git(central, "tag", expected_ref(project_version(REPO_ROOT)))
     repo = tmp_path / installed.name
     shutil.copytree(installed, repo, symlinks=True, ignore=shutil.ignore_patterns(".venv"))
     config = repo / ".pre-commit-config.yaml"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from goldenpath.refs import project_version
+from goldenpath.refs import expected_ref, project_version
 from goldenpath.repo_check import check_repo
 from goldenpath.settings import load_settings
 from rendering import REPO_ROOT, copy_template, git, render
@@ -106,7 +106,7 @@ def test_ci_repository_name_wins(repo: Path, monkeypatch: pytest.MonkeyPatch) ->
 @pytest.mark.slow
 def test_pre_commit_hook_passes_then_fails_after_hand_renames(generated: Path, tmp_path: Path) -> None:
     central = copy_template(tmp_path)
-    git(central, "tag", f"v{project_version(REPO_ROOT)}")  # the rev generated repos pin
+    git(central, "tag", expected_ref(project_version(REPO_ROOT)))  # the rev generated repos pin
     repo = tmp_path / "repo"
     shutil.copytree(generated, repo)
     config = repo / ".pre-commit-config.yaml"

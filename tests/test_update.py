@@ -27,7 +27,9 @@ def test_update_brings_a_new_release_and_keeps_answers_and_local_work(tmp_path: 
 
     gitignore = template / "template" / "{{cookiecutter.repo_name}}" / ".gitignore"
     gitignore.write_text(gitignore.read_text() + "# added in v1.0.1\n.ipynb_checkpoints/\n")
-    git(template, "commit", "-q", "-am", "Ignore notebook checkpoints")
+    pyproject = template / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('version = "1.0.0"', 'version = "1.0.1"', 1))
+    git(template, "commit", "-q", "-am", "Release 1.0.1: ignore notebook checkpoints")
     git(template, "tag", "v1.0.1")
 
     copier("update", "--trust", "--defaults", "--quiet", cwd=repo)
@@ -36,4 +38,5 @@ def test_update_brings_a_new_release_and_keeps_answers_and_local_work(tmp_path: 
     assert (repo / "notes.md").read_text() == "the data scientist's own file\n"
     answers = yaml.safe_load((repo / ".copier-answers.yml").read_text())
     assert answers["_commit"] == "v1.0.1"
+    assert 'template_version: "1.0.1"' in (repo / "resources" / "pipeline_job.yml").read_text()
     assert {k: answers[k] for k in EXAMPLE_ANSWERS} == EXAMPLE_ANSWERS

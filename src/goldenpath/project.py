@@ -21,7 +21,7 @@ from goldenpath.naming import (
     format_problems,
     may_create,
 )
-from goldenpath.refs import project_version
+from goldenpath.refs import expected_ref, project_version
 from goldenpath.settings import ALL_UNITS, Environment, Settings
 
 AUTH_MODES = ("service-principal-secrets", "oidc")
@@ -98,7 +98,7 @@ class Project:
     @property
     def precommit_rev(self) -> str:
         """pre-commit caches hooks by rev, so it gets the exact template release, not the moving tag."""
-        return f"v{self.template_version}"
+        return expected_ref(self.template_version)
 
     @property
     def experiment(self) -> str:

@@ -40,7 +40,7 @@ from typing import Any
 
 import yaml
 
-from goldenpath.refs import project_version
+from goldenpath.refs import expected_ref, project_version
 from goldenpath.settings import Settings, load_settings
 from rendering import REPO_ROOT, git, render
 
@@ -275,7 +275,7 @@ class Harness:
     @property
     def central_refs(self) -> tuple[str, ...]:
         """The refs generated repos and central files use: the release line and the exact tag."""
-        return (self.settings.release_line, f"v{project_version(REPO_ROOT)}")
+        return (self.settings.release_line, expected_ref(project_version(REPO_ROOT)))
 
     def local_repositories(self, repo: GeneratedRepo) -> list[str]:
         """`--local-repository` values: the central repo at its refs, every pinned third party at its double.
