@@ -53,13 +53,15 @@ def test_deploy_grants_only_what_the_auth_mode_needs(rendered_matrix: list[Rende
             workflow = WORKFLOW_FILES["deploy-oidc" if oidc else "deploy"]
             assert job["uses"] == SETTINGS.workflow_uses(workflow)
             environment = SETTINGS.environments[env]
+            deployment = environment.deployment
+            assert deployment is not None
             assert job["with"] == {
                 "environment": env,
                 "target": env,
                 "databricks-host": environment.host,
                 "python-version": rendered.answers["python_version"],
             }
-            secrets = {"DATABRICKS_CLIENT_ID": f"${{{{ secrets.{environment.client_id_secret} }}}}"}
+            secrets = {"DATABRICKS_CLIENT_ID": f"${{{{ secrets.{deployment.client_id_secret} }}}}"}
             if not oidc:
-                secrets["DATABRICKS_CLIENT_SECRET"] = f"${{{{ secrets.{environment.client_secret_secret} }}}}"
+                secrets["DATABRICKS_CLIENT_SECRET"] = f"${{{{ secrets.{deployment.client_secret_secret} }}}}"
             assert job["secrets"] == secrets

@@ -49,6 +49,14 @@ def test_env_var_selects_another_file(tmp_path: Path, monkeypatch: pytest.Monkey
         ),
         (("https://adb-2222", "http://adb-2222"), "environments.acc.host must be an https:// URL"),
         (("    client_secret: DATABRICKS_PRD_CLIENT_SECRET", ""), "secrets.prd.client_secret is missing"),
+        (
+            ("    service_principal: 00000000-0000-0000-0000-00000000a001\n", ""),
+            "environments.acc.service_principal is missing",
+        ),
+        (
+            ("secrets:\n", "secrets:\n  dev:\n    client_id: X\n"),
+            "secrets.dev is not used: CI deploys only acc, prd; remove it",
+        ),
         (("domains:\n", "domains: oops\nold_domains:\n"), "domains must be a non-empty list"),
     ],
 )

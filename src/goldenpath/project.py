@@ -22,7 +22,7 @@ from goldenpath.naming import (
     may_create,
 )
 from goldenpath.refs import expected_ref, project_version
-from goldenpath.settings import ALL_UNITS, Environment, Settings
+from goldenpath.settings import ALL_UNITS, DEPLOYED_ENVIRONMENTS, Environment, Settings
 
 AUTH_MODES = ("service-principal-secrets", "oidc")
 QUESTIONS = (
@@ -40,8 +40,6 @@ WORKFLOW_FILES = {
     "deploy": "reusable-deploy.yml",
     "deploy-oidc": "reusable-deploy-oidc.yml",
 }
-# Environments the deploy workflow reaches: acc on every push to main, prd on a release tag.
-DEPLOYED_ENVIRONMENTS = ("acc", "prd")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ import yaml
 SETTINGS_FILENAME = "goldenpath.yml"
 SETTINGS_ENV_VAR = "GOLDENPATH_SETTINGS"
 ENVIRONMENT_NAMES = ("dev", "acc", "prd")
+# CI deploys these (acc on every push to main, prd on a release tag); dev is each developer's own.
+DEPLOYED_ENVIRONMENTS = ("acc", "prd")
 ALL_UNITS = "all"
 
 
@@ -27,13 +29,20 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class Deployment:
+    """How CI deploys to an environment: who the job runs as, and which secrets hold its credentials."""
+
+    service_principal: str
+    client_id_secret: str
+    client_secret_secret: str
+
+
+@dataclass(frozen=True)
 class Environment:
     name: str
     host: str
     catalog_prefix: str
-    service_principal: str
-    client_id_secret: str
-    client_secret_secret: str
+    deployment: Deployment | None  # None for dev, which runs as the developer
 
 
 @dataclass(frozen=True)
@@ -194,7 +203,21 @@ def _environment(reader: _Reader, env: str) -> Environment:
         name=env,
         host=_https_url(reader, f"environments.{env}.host"),
         catalog_prefix=reader.text(f"environments.{env}.catalog"),
-        service_principal=reader.text(f"environments.{env}.service_principal"),
+        deployment=_deployment(reader, env),
+    )
+
+
+def _deployment(reader: _Reader, env: str) -> Deployment | None:
+    keys = (f"environments.{env}.service_principal", f"secrets.{env}")
+    if env not in DEPLOYED_ENVIRONMENTS:
+        for key in keys:
+            if reader.has(key):
+                reader.fail(
+                    key, f"is not used: CI deploys only {', '.join(DEPLOYED_ENVIRONMENTS)}; remove it"
+                )
+        return None
+    return Deployment(
+        service_principal=reader.text(keys[0]),
         client_id_secret=reader.text(f"secrets.{env}.client_id"),
         client_secret_secret=reader.text(f"secrets.{env}.client_secret"),
     )
@@ -211,6 +234,14 @@ class _Reader:
 
     def fail(self, key: str, problem: str) -> NoReturn:
         raise SettingsError(f"{self._source}: {key} {problem}")
+
+    def has(self, key: str) -> bool:
+        node: Any = self._raw
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return False
+            node = node[part]
+        return True
 
     def value(self, key: str) -> Any:
         node: Any = self._raw

@@ -25,8 +25,9 @@ def fake_secrets(harness: Harness) -> dict[str, str]:
     """A distinct made-up value for every environment's secret names in goldenpath.yml."""
     values = {}
     for name, environment in harness.settings.environments.items():
-        values[environment.client_id_secret] = f"e2e-{name}-client-id"
-        values[environment.client_secret_secret] = f"e2e-{name}-client-secret"
+        if environment.deployment is not None:
+            values[environment.deployment.client_id_secret] = f"e2e-{name}-client-id"
+            values[environment.deployment.client_secret_secret] = f"e2e-{name}-client-secret"
     return values
 
 
@@ -131,7 +132,9 @@ def test_an_oidc_repo_deploys_acc_through_the_oidc_workflow(
     harness: Harness, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     repo = GeneratedRepo.create(tmp_path_factory.mktemp("oidc"), harness.settings, {"auth_mode": "oidc"})
-    client_id = harness.settings.environments["acc"].client_id_secret
+    acc = harness.settings.environments["acc"].deployment
+    assert acc is not None
+    client_id = acc.client_id_secret
     run = harness.run(repo, WORKFLOW, "push", secrets={client_id: "e2e-acc-client-id"}, env=FAKE_OIDC_RUNNER)
 
     assert run.returncode == 0, run.tail()
