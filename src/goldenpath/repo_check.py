@@ -168,26 +168,19 @@ def _check_bundle_file(doc: _YamlDoc, names: DerivedNames, settings: Settings) -
         findings += _check_tags(doc, key, job.get("tags") or {}, settings)
         for index, task in enumerate(job.get("tasks") or []):
             wheel = task.get("python_wheel_task") or {}
-            if wheel and wheel.get("entry_point") != names.repo:
-                findings.append(
-                    Finding(
-                        doc.relpath,
-                        doc.line("resources", "jobs", key, "tasks"),
-                        "wheel-entry-point",
-                        f"task {index} python_wheel_task.entry_point is {wheel.get('entry_point')!r}, "
-                        f"expected {names.repo!r}",
+            for field, expected, rule in (
+                ("entry_point", names.repo, "wheel-entry-point"),
+                ("package_name", names.package, "wheel-package"),
+            ):
+                if wheel and wheel.get(field) != expected:
+                    findings.append(
+                        Finding(
+                            doc.relpath,
+                            doc.line("resources", "jobs", key, "tasks"),
+                            rule,
+                            f"task {index} python_wheel_task.{field} is {wheel.get(field)!r}, expected {expected!r}",
+                        )
                     )
-                )
-            if wheel and wheel.get("package_name") != names.package:
-                findings.append(
-                    Finding(
-                        doc.relpath,
-                        doc.line("resources", "jobs", key, "tasks"),
-                        "wheel-package",
-                        f"task {index} python_wheel_task.package_name is {wheel.get('package_name')!r}, "
-                        f"expected {names.package!r}",
-                    )
-                )
     return findings
 
 

@@ -1,22 +1,41 @@
 {%- set gp = goldenpath(cookiecutter) -%}
-{%- if cookiecutter.include_example -%}
-"""The example pipeline: it learns something, and MLflow records it with its commit."""
+{%- set example = cookiecutter.include_example -%}
+"""{% if example %}The example pipeline: it learns something, and MLflow records it with its commit.{% else %}The pipeline skeleton: it reports where a run would write.{% endif %}"""
 
 from __future__ import annotations
 
 import argparse
+{%- if example %}
 from pathlib import Path
 
 import mlflow
 import pytest
+{%- else %}
+from datetime import date
+{%- endif %}
 
 from {{ gp.names.package }} import pipeline
-from {{ gp.names.package }}.config import RunConfig, local_tracking_uri
+from {{ gp.names.package }}.config import RunConfig{% if example %}, local_tracking_uri{% endif %}
 
 # Derived from the repository name by goldenpath; resources/pipeline_job.yml passes the same.
 CATALOG = "{{ gp.names.catalogs['acc'] }}"
 SCHEMA = "{{ gp.names.uc_schema }}"
 MODEL = "{{ gp.names.uc_model }}"
+
+
+def acc_config() -> RunConfig:
+    """What the job passes in acc."""
+    return RunConfig(
+        env="acc",
+        experiment="/Shared/x",
+        tracking_uri=None,
+        git_sha="f",
+        catalog=CATALOG,
+        schema=SCHEMA,
+        model_name=MODEL,
+    )
+{%- if example %}
+
 
 ARGS = argparse.Namespace(alpha=0.5, test_size=0.25, seed=7)
 
@@ -61,48 +80,16 @@ def test_databricks_runs_register_in_unity_catalog(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(mlflow, "register_model", fake_register)
     monkeypatch.setattr(mlflow, "set_registry_uri", lambda uri: calls.append(("registry", uri)))
-    config = RunConfig(
-        env="acc",
-        experiment="/Shared/x",
-        tracking_uri=None,
-        git_sha="f",
-        catalog=CATALOG,
-        schema=SCHEMA,
-        model_name=MODEL,
-    )
-    assert pipeline.register("runs:/1/model", config) == f"{CATALOG}.{SCHEMA}.{MODEL}/3"
+    assert pipeline.register("runs:/1/model", acc_config()) == f"{CATALOG}.{SCHEMA}.{MODEL}/3"
     assert calls == [
         ("registry", "databricks-uc"),
         ("runs:/1/model", f"{CATALOG}.{SCHEMA}.{MODEL}"),
     ]
-{%- else -%}
-"""The pipeline skeleton: it reports where a run would write."""
-
-from __future__ import annotations
-
-import argparse
-from datetime import date
-
-from {{ gp.names.package }} import pipeline
-from {{ gp.names.package }}.config import RunConfig
-
-# Derived from the repository name by goldenpath; resources/pipeline_job.yml passes the same.
-CATALOG = "{{ gp.names.catalogs['acc'] }}"
-SCHEMA = "{{ gp.names.uc_schema }}"
-MODEL = "{{ gp.names.uc_model }}"
+{%- else %}
 
 
 def test_run_reports_the_target_and_date() -> None:
-    config = RunConfig(
-        env="acc",
-        experiment="/Shared/x",
-        tracking_uri=None,
-        git_sha="f",
-        catalog=CATALOG,
-        schema=SCHEMA,
-        model_name=MODEL,
-    )
-    summary = pipeline.run(config, argparse.Namespace(run_date=date(2026, 1, 31)))
+    summary = pipeline.run(acc_config(), argparse.Namespace(run_date=date(2026, 1, 31)))
     assert summary["run_date"] == "2026-01-31"
     assert summary["writes_to"] == f"{CATALOG}.{SCHEMA}.{MODEL}"
 {%- endif %}
