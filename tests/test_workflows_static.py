@@ -214,8 +214,7 @@ def test_deploy_interfaces(
         "host": "${{ inputs.databricks-host }}",
     }
     assert set(deploy["env"]) == set(secrets), "every declared secret reaches the action, nothing more"
-    if auth_mode == "oidc":
-        assert job["env"] == {"DATABRICKS_AUTH_TYPE": "github-oidc"}
+    assert "env" not in job, "the action derives the Databricks auth type from auth-mode, in one place"
 
 
 def test_bundle_deploy_runs_validate_then_deploy_with_version_and_sha() -> None:
