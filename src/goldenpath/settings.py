@@ -140,9 +140,6 @@ def parse_settings(raw: Any, source: Path) -> Settings:
         reader.fail(
             "python.default", f"{python_default!r} must be one of python.runtimes {list(python_runtimes)}"
         )
-    num_workers = reader.value("compute.num_workers")
-    if not isinstance(num_workers, int) or isinstance(num_workers, bool) or num_workers < 0:
-        reader.fail("compute.num_workers", f"must be a whole number >= 0, got {num_workers!r}")
     cost_center_pattern = reader.text("tags.cost_center_pattern")
     cost_center_default = reader.text("tags.cost_center_default")
     if not re.fullmatch(cost_center_pattern, cost_center_default):
@@ -163,8 +160,8 @@ def parse_settings(raw: Any, source: Path) -> Settings:
         python_runtimes=python_runtimes,
         package_index=_https_url(reader, "python.package_index"),
         node_type_id=reader.text("compute.node_type_id"),
-        num_workers=num_workers,
-        coverage_min=_percentage(reader, "quality.coverage_min"),
+        num_workers=reader.whole_number("compute.num_workers", 0, None, "a whole number >= 0"),
+        coverage_min=reader.whole_number("quality.coverage_min", 0, 100, "a whole percentage from 0 to 100"),
         naming=NamingRules(
             max_length=int(reader.value("naming.max_length")),
             usecase_min=int(reader.value("naming.usecase_segments.min")),
@@ -173,13 +170,6 @@ def parse_settings(raw: Any, source: Path) -> Settings:
         ),
         source=source,
     )
-
-
-def _percentage(reader: _Reader, key: str) -> int:
-    value = reader.value(key)
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
-        reader.fail(key, f"must be a whole percentage from 0 to 100, got {value!r}")
-    return value
 
 
 def _team_units(reader: _Reader, team: str, spec: Any) -> tuple[str, ...]:
@@ -256,6 +246,13 @@ class _Reader:
         if not isinstance(value, str) or not value.strip():
             self.fail(key, f"must be a non-empty string, got {value!r}")
         return str(value)
+
+    def whole_number(self, key: str, low: int, high: int | None, expected: str) -> int:
+        value = self.value(key)
+        in_range = isinstance(value, int) and low <= value and (high is None or value <= high)
+        if not in_range or isinstance(value, bool):
+            self.fail(key, f"must be {expected}, got {value!r}")
+        return int(value)
 
     def mapping(self, key: str) -> dict[str, Any]:
         value = self.value(key)
