@@ -1,7 +1,9 @@
 """`goldenpath` command line: thin argparse wrappers over the library modules.
 
-Exit codes are a contract for workflows and hooks: 0 valid, 1 invalid, 2 usage
-or configuration error.
+Exit codes are a contract for workflows and hooks (`goldenpath.console`): 0 ok,
+1 refused or a check failed, 2 usage or configuration error, 3 failed part-way
+and resumable. Each concern with commands of its own (GitHub, Databricks, ...)
+exposes `register(commands)` and is listed in `_CONCERNS`.
 """
 
 from __future__ import annotations
@@ -10,16 +12,19 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from goldenpath import __version__
+from goldenpath.console import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from goldenpath.naming import KINDS, check_name, format_problems, may_create, suggest_repo_name
 from goldenpath.refs import RefsError, check_refs, expected_ref, pin_refs, project_version
 from goldenpath.repo_check import check_repo
 from goldenpath.settings import SETTINGS_ENV_VAR, SETTINGS_FILENAME, SettingsError, load_settings
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+# Modules that add their own subcommands: each has `register(commands) -> None`.
+_CONCERNS: list[Callable[[Any], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     refs.add_argument("--root", default=".", help="the goldenpath repository root (default: .)")
     refs.add_argument("--settings", help="settings file (default: goldenpath.yml in --root)")
     refs.set_defaults(handler=_pin_refs)
+    for register in _CONCERNS:
+        register(commands)
     return parser
 
 
@@ -86,14 +93,14 @@ def _check_name(args: argparse.Namespace) -> int:
             print(f"{args.name!r}: {problem}", file=sys.stderr)
     else:
         print(f"{args.name!r} is a valid {args.kind} name")
-    return EXIT_INVALID if problems else EXIT_OK
+    return EXIT_REFUSED if problems else EXIT_OK
 
 
 def _check_repo(args: argparse.Namespace) -> int:
     findings = check_repo(args.path, load_settings(args.settings))
     for finding in findings:
         print(finding, file=sys.stderr)
-    return EXIT_INVALID if findings else EXIT_OK
+    return EXIT_REFUSED if findings else EXIT_OK
 
 
 def _pin_refs(args: argparse.Namespace) -> int:
@@ -114,7 +121,7 @@ def _pin_refs(args: argparse.Namespace) -> int:
     if problems:
         hint = "; run `goldenpath pin-refs`" if args.check else "; pin-refs cannot fix these"
         print(f"self-references are not coherent with {wanted}{hint}", file=sys.stderr)
-        return EXIT_INVALID
+        return EXIT_REFUSED
     print(f"self-references pinned to {wanted}" + (f" ({len(changes)} changed)" if changes else ""))
     return EXIT_OK
 
