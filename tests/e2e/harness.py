@@ -59,6 +59,7 @@ DOUBLES: dict[str, str | None] = {
     "actions/cache": "cache",
     "actions/upload-artifact": "upload-artifact",
     "databricks/setup-cli": "setup-cli",
+    "actions/create-github-app-token": "create-github-app-token",
 }
 # Host variables a run may see: locale, TLS trust and proxies (to reach PyPI),
 # pyenv (where the setup-python double finds interpreters). Nothing else leaks in.
