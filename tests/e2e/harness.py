@@ -179,11 +179,12 @@ class ActRun:
     @property
     def jobs(self) -> dict[str, str]:
         """Job label as act prints it (`caller-job/workflow name/job name`) -> succeeded|failed."""
-        return {match["job"]: match["status"] for match in JOB_END.finditer(self.text)}
+        # act pads the labels of a workflow's jobs to the longest one's length.
+        return {match["job"].rstrip(): match["status"] for match in JOB_END.finditer(self.text)}
 
     def steps(self, job: str) -> dict[str, str]:
         """Step name -> Success|Failure for one job (top-level and composite steps alike)."""
-        return {m["step"]: m["status"] for m in STEP_END.finditer(self.text) if m["job"] == job}
+        return {m["step"]: m["status"] for m in STEP_END.finditer(self.text) if m["job"].rstrip() == job}
 
     def resolved(self, repo: str) -> set[tuple[str, str]]:
         """(ref, file) pairs act read from the local directory mapped for `repo`."""
