@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from githubkit.exception import RequestFailed
 
 from fakes.github import FakeGitHub, start_fake_github
 from fakes.github.releases import releases
 from fakes.github.repos import add_repo, git_dir
 from goldenpath.cli import main
+from goldenpath.github.client import GitHubEnv, api_client
 from goldenpath.github.release import verify
 from goldenpath.refs import RefsError, ReleaseTag, expected_ref, project_version, tag_problems
 from goldenpath.settings import load_settings
@@ -339,3 +341,28 @@ def test_rollback_refuses_what_is_not_a_published_release(
     assert result == code
     assert message in err
     assert central.remote_tags()["v1"] == released
+
+
+# -- the fake's release endpoints, through githubkit's typed models ----------------
+
+
+def test_fake_releases_round_trip_through_githubkit(fake: FakeGitHub) -> None:
+    gh = api_client(GitHubEnv(token=fake.token, api_url=fake.url))
+    created = gh.rest.repos.create_release(ORG, REPO, tag_name="v1.1.0", name="v1.1.0", body="notes")
+    assert created.status_code == 201
+    assert created.parsed_data.tag_name == "v1.1.0" and created.parsed_data.body == "notes"
+    with pytest.raises(RequestFailed) as duplicate:
+        gh.rest.repos.create_release(ORG, REPO, tag_name="v1.1.0")
+    assert duplicate.value.response.status_code == 422
+    updated = gh.rest.repos.update_release(ORG, REPO, created.parsed_data.id, body="new", prerelease=True)
+    assert updated.parsed_data.body == "new" and updated.parsed_data.prerelease is True
+    assert gh.rest.repos.get_release_by_tag(ORG, REPO, "v1.1.0").parsed_data.id == created.parsed_data.id
+    with pytest.raises(RequestFailed) as missing:
+        gh.rest.repos.get_release_by_tag(ORG, REPO, "v9.9.9")
+    assert missing.value.response.status_code == 404
+    for number in range(4):
+        gh.rest.repos.create_release(ORG, REPO, tag_name=f"v1.2.{number}")
+    listed = [
+        r.tag_name for r in gh.rest.paginate(gh.rest.repos.list_releases, owner=ORG, repo=REPO, per_page=2)
+    ]
+    assert listed == ["v1.2.3", "v1.2.2", "v1.2.1", "v1.2.0", "v1.1.0"]
