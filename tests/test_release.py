@@ -7,6 +7,7 @@ the CLI entry point, so the exit codes are the ones release.yml sees.
 
 from __future__ import annotations
 
+import base64
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -259,18 +260,25 @@ def test_an_outage_stops_part_way_and_a_rerun_resumes(
 
 
 def test_the_token_goes_to_git_as_a_header_and_is_never_printed(
-    capsys: pytest.CaptureFixture[str], central: CentralCheckout, monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str],
+    central: CentralCheckout,
+    fake: FakeGitHub,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """An http(s) server, as on github.com or GHES: git asks the fake, which logs the header and refuses."""
     central.release("1.1.0")
     token = "ghs_secret-that-must-not-leak"
     monkeypatch.setenv("GITHUB_TOKEN", token)
-    monkeypatch.setenv("GITHUB_SERVER_URL", "http://127.0.0.1:9")  # nothing listens: git fails
+    monkeypatch.setenv("GITHUB_SERVER_URL", fake.url)
     code, out, err = run(capsys, central, "publish", "--tag", "v1.1.0")
-    assert code == 3
-    assert f"http://127.0.0.1:9/{ORG}/{REPO}.git" in err, "git used GITHUB_SERVER_URL/GITHUB_REPOSITORY"
+    assert code == 3, err
+    # git went to $GITHUB_SERVER_URL/$GITHUB_REPOSITORY.git, with the token in the header only.
+    (ask,) = [call for call in fake.calls if call.path == f"/{ORG}/{REPO}.git/info/refs"]
+    assert ask.authorization == "basic " + base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    assert token not in ask.path and token not in str(ask.query)
+    assert "git ls-remote failed" in err
     assert token not in out + err
-    summary = (central.path.parent / "summary.md").read_text(encoding="utf-8")
-    assert token not in summary
+    assert token not in (central.path.parent / "summary.md").read_text(encoding="utf-8")
 
 
 def test_publish_without_a_repository_is_a_configuration_error(

@@ -241,7 +241,10 @@ def publish(
         raise ReleaseRefused("\n".join(problems))
     tag = ReleaseTag.parse(tag_name)
     notes = release_notes(root / CHANGELOG, tag.version)
-    commit = _git(root, target, "rev-parse", "HEAD").strip()
+    try:
+        commit = _git(root, target, "rev-parse", "HEAD").strip()
+    except RemoteFailed as exc:
+        raise ReleaseRefused(f"{root} is not a git checkout of the tag: {exc}") from exc
     tags = remote_tags(root, target)
     if tags.get(tag.name) != commit:
         where = f"points to {tags[tag.name]}" if tag.name in tags else "does not exist"
