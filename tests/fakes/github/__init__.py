@@ -7,16 +7,17 @@ pagination); each module beside it adds the routes of one concern:
 |---|---|
 | `repos.py` | repos (get, create in org, list org repos), topics, branches |
 | `orgs.py` | teams, team memberships |
+| `releases.py` | releases (get by tag, create, update, list) |
 
 Add a concern as a module with `install(fake)` and list it in `CONCERNS`.
 """
 
 from __future__ import annotations
 
-from fakes.github import orgs, repos
+from fakes.github import orgs, releases, repos
 from fakes.github.server import Call, FakeGitHub, Reply, Request
 
-CONCERNS = [repos, orgs]
+CONCERNS = [repos, orgs, releases]
 
 
 def start_fake_github(**kwargs: object) -> FakeGitHub:
