@@ -12,6 +12,9 @@ from typing import Any
 
 import yaml
 
+# The topic create-repo puts on every repo it makes.
+DEFAULT_TOPIC = "goldenpath"
+
 
 def has_topic(repo: dict[str, Any], topic: str) -> bool:
     return topic.lower() in (str(t).lower() for t in repo.get("topics") or [])

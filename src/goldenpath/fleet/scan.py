@@ -17,16 +17,13 @@ from typing import Any
 
 from githubkit.exception import RequestFailed
 
-from goldenpath.fleet.discovery import answers_of, has_topic, names_central
+from goldenpath.fleet.discovery import DEFAULT_TOPIC, answers_of, has_topic, names_central
 from goldenpath.fleet.facts import ANSWERS_FILE, FleetApi, RepoFacts
 from goldenpath.fleet.model import FleetReport, RepoReport
 from goldenpath.fleet.statements import MANUAL, STATEMENTS, Subject, assess, unknown_for_all
 from goldenpath.fleet.versions import central_releases, template_drift
 from goldenpath.fleet.workflows import TEST, central_calls, is_workflow, usage
 from goldenpath.settings import Settings
-
-DEFAULT_TOPIC = "goldenpath"
-DEFAULT_CONCURRENCY = 8
 
 Progress = Callable[[int, int, str], None]
 
@@ -37,7 +34,7 @@ def scan_fleet(
     *,
     org: str | None = None,
     topic: str = DEFAULT_TOPIC,
-    concurrency: int = DEFAULT_CONCURRENCY,
+    concurrency: int,
     progress: Progress | None = None,
 ) -> FleetReport:
     org = org or settings.org
