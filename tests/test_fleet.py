@@ -46,7 +46,7 @@ class Scanned:
     exit_code: int
 
     def repo(self, name: str) -> dict[str, Any]:
-        found = [repo for repo in self.report["repos"] if repo["name"] == name]
+        found: list[dict[str, Any]] = [repo for repo in self.report["repos"] if repo["name"] == name]
         assert found, f"{name} is not in the report"
         return found[0]
 
