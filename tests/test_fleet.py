@@ -342,3 +342,85 @@ def test_usage_errors_exit_2(
         code = int(str(exit_.code))
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+# -- the page in a real browser --------------------------------------------------------
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+ARTIFACTS = REPO_ROOT / "test-artifacts"  # git-ignored; CI keeps what the tests leave here
+_VISIBLE = (
+    "return Array.from(document.querySelectorAll('#repos tbody tr')).filter(r => r.style.display !== 'none')"
+)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
+        pytest.skip("no browser: install Debian's chromium and chromium-driver (.ci/run does)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1500,1100",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_page_sorts_filters_and_is_screenshotted_in_chromium(scanned: Scanned, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    repos = scanned.report["repos"]
+    browser.get((scanned.out / "fleet.html").as_uri())
+    assert browser.title == f"Fleet report: {ORG}"
+    assert len(browser.execute_script(_VISIBLE)) == len(repos)
+    assert browser.find_element(By.ID, "shown").text == f"showing {len(repos)} of {len(repos)}"
+
+    headers = {th.text.split("\n")[0]: th for th in browser.find_elements(By.CSS_SELECTOR, "#repos thead th")}
+    headers["behind"].click()
+    headers["behind"].click()  # second click: descending
+    assert headers["behind"].get_attribute("aria-sort") == "descending"
+    first = browser.find_element(By.CSS_SELECTOR, "#repos tbody tr")
+    most_behind = max(repo["template"]["behind"] or 0 for repo in repos)
+    assert first.find_elements(By.TAG_NAME, "td")[2].text == str(most_behind)
+
+    headers["repo"].click()
+    shown = [
+        row.find_element(By.TAG_NAME, "td").text
+        for row in browser.find_elements(By.CSS_SELECTOR, "#repos tbody tr")[:5]
+    ]
+    assert shown == sorted(repo["name"] for repo in repos)[:5]
+
+    Select(browser.find_element(By.ID, "status")).select_by_value("error")
+    errored = browser.execute_script(_VISIBLE + ".map(r => r.cells[0].innerText)")
+    assert len(errored) == 1 and errored[0].startswith("broken-0")
+    Select(browser.find_element(By.ID, "status")).select_by_value("")
+    browser.find_element(By.ID, "filter").send_keys("pinned-00")
+    pinned = [repo["name"] for repo in repos if "pinned-00" in repo["name"]]
+    assert sorted(browser.execute_script(_VISIBLE + ".map(r => r.cells[0].innerText)")) == sorted(pinned)
+    assert browser.find_element(By.ID, "shown").text == f"showing {len(pinned)} of {len(repos)}"
+
+    browser.find_element(By.ID, "filter").clear()
+    browser.find_element(By.ID, "filter").send_keys("-001")  # one repo of each kind, for the screenshot
+    assert len(browser.execute_script(_VISIBLE)) == len([r for r in repos if "-001" in r["name"]])
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "fleet-page.png"
+    assert browser.save_screenshot(str(shot))
+    print(f"fleet page screenshot: {shot}")
+    assert shot.stat().st_size > 10_000

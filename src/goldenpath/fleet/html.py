@@ -190,7 +190,7 @@ def _version_chart(report: FleetReport) -> str:
 def _statement_chart(report: FleetReport) -> str:
     passing = report.summary()["statement_pass_counts"]
     total = max(len(report.repos), 1)
-    row, label, width = 18, 150, 260
+    row, label, width = 18, 250, 240
     height = row * len(report.statements) + 4
     parts = [
         f'<svg role="img" aria-label="repos passing each statement" viewBox="0 0 {label + width + 60} {height}" width="{label + width + 60}" height="{height}">'
@@ -200,7 +200,7 @@ def _statement_chart(report: FleetReport) -> str:
         share = passing[info.id] / total
         parts.append(
             f"<g><title>{escape(info.id)} {escape(info.title)}: {passing[info.id]} of {len(report.repos)}</title>"
-            f'<text x="{label - 6}" y="{y + 12}" text-anchor="end">{escape(info.id)} {escape(info.title[:16])}</text>'
+            f'<text x="{label - 6}" y="{y + 12}" text-anchor="end">{escape(info.id)} {escape(info.title)}</text>'
             f'<rect x="{label}" y="{y}" width="{width}" height="{row - 4}" fill="#eceff1"/>'
             f'<rect x="{label}" y="{y}" width="{round(width * share)}" height="{row - 4}" fill="#2e7d32"/>'
             f'<text x="{label + width + 6}" y="{y + 12}">{round(100 * share)}%</text></g>'
@@ -227,7 +227,7 @@ th.st{writing-mode:vertical-rl;transform:rotate(180deg);padding:6px 2px}
 td.h{text-align:center;width:18px;padding:0}td.h a{color:inherit;text-decoration:none;display:block}
 .pass{background:#c8e6c9}.fail{background:#ffcdd2}.unknown{background:#e0e0e0}
 .t-current{color:#2e7d32}.t-behind{color:#9a6700}.t-unsupported-major{color:#c62828;font-weight:600}
-.ci-failure{color:#c62828}.err{color:#c62828;font-size:11px;white-space:normal;max-width:360px}
+.ci-failure{color:#c62828}.err{color:#c62828;font-size:11px;white-space:normal;max-width:240px}
 .notes dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}.notes dt{font-weight:600}.notes dd{margin:0}
 """
 
