@@ -89,6 +89,7 @@ class FleetApi:
         self.now = now
         self._blobs: dict[str, str] = {}
         self._memo: dict[str, _RepoMemo] = {}
+        self._approval_source: dict[str, str] = {}  # repo -> where approvals were required last scan
         self._lock = threading.Lock()
 
     # -- fleet-wide --------------------------------------------------------------
@@ -194,7 +195,23 @@ class FleetApi:
         }
 
     def _approvals(self, owner: str, name: str, branch: str, html_url: str) -> Approvals:
-        """Rulesets first, then classic branch protection; the second is asked only if the first has no approval."""
+        """Rulesets and classic branch protection: the one that required approvals last time is asked
+        first, and the other only when the first requires none (an unprotected branch costs both)."""
+        sources = [self._ruleset_approvals, self._protection_approvals]
+        if self._approval_source.get(f"{owner}/{name}") == "branch_protection":
+            sources.reverse()
+        best = Approvals(None)
+        for source in sources:
+            found = source(owner, name, branch, html_url)
+            if found.count is not None and (best.count is None or found.count > best.count):
+                best = found
+            if best.count:
+                with self._lock:
+                    self._approval_source[f"{owner}/{name}"] = best.evidence[0].source
+                return best
+        return best
+
+    def _ruleset_approvals(self, owner: str, name: str, branch: str, html_url: str) -> Approvals:
         rules: list[Any] = self.gh.rest.repos.get_branch_rules(owner, name, branch).json()
         best = Approvals(None)
         for rule in rules:
@@ -203,33 +220,26 @@ class FleetApi:
             count = int((rule.get("parameters") or {}).get("required_approving_review_count") or 0)
             if best.count is None or count > best.count:
                 ruleset = rule.get("ruleset_id")
-                url = (
-                    f"{html_url}/rules/{ruleset}"
-                    if ruleset and rule.get("ruleset_source_type", "Repository") == "Repository"
-                    else None
+                own = rule.get("ruleset_source_type", "Repository") == "Repository"
+                evidence = Evidence(
+                    "ruleset",
+                    f"ruleset {ruleset} ({rule.get('ruleset_source', f'{owner}/{name}')})",
+                    f"pull_request.required_approving_review_count={count}",
+                    f"{html_url}/rules/{ruleset}" if ruleset and own else None,
                 )
-                best = Approvals(
-                    count,
-                    (
-                        Evidence(
-                            "ruleset",
-                            f"ruleset {ruleset} ({rule.get('ruleset_source', f'{owner}/{name}')})",
-                            f"pull_request.required_approving_review_count={count}",
-                            url,
-                        ),
-                    ),
-                )
-        if best.count:
-            return best
+                best = Approvals(count, (evidence,))
+        return best
+
+    def _protection_approvals(self, owner: str, name: str, branch: str, html_url: str) -> Approvals:
         try:
             protection: Any = self.gh.rest.repos.get_branch_protection(owner, name, branch).json()
         except RequestFailed as exc:
             if exc.response.status_code == 404:  # "Branch not protected"
-                return best
+                return Approvals(None)
             raise
         reviews = protection.get("required_pull_request_reviews")
         if reviews is None:
-            return best
+            return Approvals(None)
         count = int(reviews.get("required_approving_review_count") or 0)
         evidence = Evidence(
             "branch_protection",
@@ -237,7 +247,7 @@ class FleetApi:
             f"required_pull_request_reviews.required_approving_review_count={count}",
             f"{html_url}/settings/branches",
         )
-        return best if best.count is not None and best.count >= count else Approvals(count, (evidence,))
+        return Approvals(count, (evidence,))
 
     def _prd_reviewers(self, owner: str, name: str, html_url: str) -> tuple[Evidence, ...]:
         try:
