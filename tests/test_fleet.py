@@ -11,6 +11,7 @@ import contextlib
 import io
 import json
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from goldenpath.fleet.scan import scan_fleet
 from goldenpath.fleet.statements import MANUAL, STATEMENTS, TEMPLATE_README_HEADINGS
 from goldenpath.github.client import GitHubEnv, api_client
 from goldenpath.settings import load_settings
-from rendering import EXAMPLE_ANSWERS, REPO_ROOT, copier_copy
+from rendering import BIN, EXAMPLE_ANSWERS, REPO_ROOT, copier_copy
 
 SETTINGS = load_settings(REPO_ROOT / "goldenpath.yml")
 ORG = SETTINGS.org
@@ -108,6 +109,17 @@ def test_scan_reports_every_fleet_repo_and_nothing_else(scanned: Scanned) -> Non
     automated = {n for s in scanned.report["statements"] for n in s["numbers"]}
     assert set(scanned.report["manual_statements"]["numbers"]) == set(range(1, 61)) - automated
     assert scanned.report["summary"]["repos"] == len(names)
+
+
+def test_report_follows_the_documented_json_schema(scanned: Scanned) -> None:
+    schema = REPO_ROOT / "docs" / f"fleet-report.v{scanned.report['schema_version']}.schema.json"
+    checked = subprocess.run(
+        [str(BIN / "check-jsonschema"), "--schemafile", str(schema), str(scanned.out / "fleet.json")],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert scanned.report["kind"] == "goldenpath-fleet-report"
 
 
 def test_compliant_repo_passes_every_statement_with_evidence(scanned: Scanned) -> None:
@@ -297,9 +309,10 @@ def test_second_scan_costs_at_most_four_calls_per_unchanged_repo_and_sees_change
         before = len(fake.calls)
         scan_fleet(api, SETTINGS, concurrency=4)
         again = fake.calls[before:]
-        per_repo = [c for c in again if f"/{compliant}/" in c.path]
-        assert len(per_repo) <= 4, [c.path for c in per_repo]
-        assert {c.status for c in per_repo} == {304}
+        for name in (compliant, fleet.first("classic"), fleet.first("behind")):
+            per_repo = [c for c in again if f"/{name}/" in c.path]
+            assert len(per_repo) <= 4, [c.path for c in per_repo]
+            assert {c.status for c in per_repo} == {304}
 
         push_files(fake, ORG, compliant, {"poetry.lock": None})
         find_repo(fake, ORG, other)["_rules"] = []  # type: ignore[index]

@@ -1,7 +1,8 @@
 """The fleet report: plain dataclasses with one JSON form, versioned by `SCHEMA_VERSION`.
 
-The JSON is a contract (docs/fleet.md): add optional fields freely, but any
-rename, removal or change of meaning bumps `SCHEMA_VERSION`.
+The JSON is a contract (docs/fleet.md, docs/fleet-report.v1.schema.json): new
+fields may appear within a version; any rename, removal or change of meaning
+bumps `SCHEMA_VERSION`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 SCHEMA_VERSION = 1
-SCHEMA_ID = f"https://goldenpath.invalid/schemas/fleet-report/v{SCHEMA_VERSION}"
+REPORT_KIND = "goldenpath-fleet-report"  # with schema_version, what a consumer checks first
 
 Result = Literal["pass", "fail", "unknown"]
 EvidenceSource = Literal["file", "tree", "ruleset", "branch_protection", "api"]
@@ -133,7 +134,6 @@ class FleetReport:
     statements: list[StatementInfo]
     manual_statements: list[int]
     repos: list[RepoReport]
-    api_calls: int = 0
 
     @property
     def newest_release(self) -> str | None:
@@ -173,7 +173,7 @@ class FleetReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "$schema": SCHEMA_ID,
+            "kind": REPORT_KIND,
             "schema_version": SCHEMA_VERSION,
             "generated_at": self.generated_at,
             "org": self.org,
@@ -189,7 +189,6 @@ class FleetReport:
                 "numbers": self.manual_statements,
                 "note": "These statements of the assessment need people to answer them; the scan does not guess.",
             },
-            "api_calls": self.api_calls,
             "summary": self.summary(),
             "repos": [_repo_json(repo) for repo in self.repos],
         }
