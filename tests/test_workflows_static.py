@@ -262,11 +262,16 @@ def test_fleet_report_is_weekly_read_only_and_pages_are_opt_in() -> None:
     assert granted and set(granted.values()) == {"read"}
     scan = next(step for step in report["steps"] if "goldenpath fleet" in step.get("run", ""))
     assert {"--json", "--html", "--markdown"} <= set(scan["run"].split())
-    uploads = [step for step in report["steps"] if step.get("uses", "").startswith("actions/upload-artifact@")]
+    uploads = [
+        step for step in report["steps"] if step.get("uses", "").startswith("actions/upload-artifact@")
+    ]
     assert uploads and uploads[0]["with"]["path"] == "fleet-report/"
     pages = workflow["jobs"]["pages"]
     assert pages["if"] == "needs.report.outputs.pages == 'true'"
-    assert report["env"]["PUBLISH_PAGES"] == "${{ inputs.publish-pages == true || vars.FLEET_REPORT_PAGES == 'true' }}"
+    assert (
+        report["env"]["PUBLISH_PAGES"]
+        == "${{ inputs.publish-pages == true || vars.FLEET_REPORT_PAGES == 'true' }}"
+    )
 
 
 def test_ci_runs_the_same_command_as_ci() -> None:
