@@ -22,6 +22,7 @@ import pytest
 from fakes.github import FakeGitHub, start_fake_github
 from fakes.github.fleet import NEWEST, SHA_PIN, Fleet, push_files, seed_fleet, template_files
 from fakes.github.repos import find_repo
+from fakes.github.server import Reply
 from goldenpath.cli import main
 from goldenpath.fleet.facts import FleetApi
 from goldenpath.fleet.scan import scan_fleet
@@ -437,3 +438,28 @@ def test_page_sorts_filters_and_is_screenshotted_in_chromium(scanned: Scanned, b
     assert browser.save_screenshot(str(shot))
     print(f"fleet page screenshot: {shot}")
     assert shot.stat().st_size > 10_000
+
+
+def test_missing_endpoints_and_a_token_without_administration_read(template_base: dict[str, str]) -> None:
+    """404 means "none" (no rulesets, no runs); a 403 on branch protection leaves approvals unknown."""
+    with start_fake_github() as fake:
+        fleet = seed_fleet(fake, template_base, org=ORG, central_repo=SETTINGS.central_repo, size=14)
+        name = fleet.first("classic")
+
+        def refuse(method: str, path: str) -> Reply | None:
+            if path.startswith(f"/repos/{ORG}/{name}/rules/") or "/actions/workflows/" in path:
+                return Reply(404, {"message": "Not Found"})
+            if path.startswith(f"/repos/{ORG}/{name}/branches/main/protection"):
+                return Reply(403, {"message": "Resource not accessible by integration"})
+            return None
+
+        fake.faults.append(refuse)
+        api = FleetApi(api_client(GitHubEnv(token=fake.token, api_url=fake.url), http_cache=True))
+        rows = {row.name: row for row in scan_fleet(api, SETTINGS, concurrency=4).repos}
+    classic = rows[name]
+    assert classic.error is None
+    assert classic.maturity["11/18/30/34"].result == "unknown"
+    assert "not readable (HTTP 403)" in classic.maturity["11/18/30/34"].reason
+    assert classic.ci is not None and classic.ci.status == "none"
+    compliant_ci = rows[fleet.first("compliant")].ci
+    assert compliant_ci is not None and compliant_ci.status == "none"

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import base64
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from githubkit import GitHub, TokenAuthStrategy
+from githubkit import GitHub, Response, TokenAuthStrategy
 from githubkit.exception import RequestFailed
 
 from goldenpath.fleet.model import CIRun, Evidence, UpdatePR
@@ -49,6 +50,7 @@ class Approvals:
 
     count: int | None  # required approving reviews; None when no rule requires pull requests
     evidence: tuple[Evidence, ...] = ()
+    unreadable: str | None = None  # why a source could not be read (then "none" is not proven)
 
 
 @dataclass
@@ -78,7 +80,7 @@ class RepoFacts:
 class _RepoMemo:
     pushed_at: str
     paths: dict[str, str]
-    has_tags: bool
+    has_tags: bool | None
 
 
 class FleetApi:
@@ -152,7 +154,8 @@ class FleetApi:
             facts.paths, facts.has_tags = memo.paths, memo.has_tags
         else:
             facts.paths = self._tree(owner, name, branch)
-            facts.has_tags = bool(self.gh.rest.repos.list_tags(owner, name, per_page=1).json())
+            tags = _or_absent(lambda: self.gh.rest.repos.list_tags(owner, name, per_page=1), None)
+            facts.has_tags = None if tags is None else bool(tags)
             with self._lock:
                 self._memo[repo["full_name"]] = _RepoMemo(pushed_at, facts.paths, facts.has_tags)
         for path, sha in sorted(facts.paths.items()):
@@ -166,9 +169,12 @@ class FleetApi:
         return facts
 
     def last_ci_run(self, owner: str, name: str, workflow_file: str, branch: str) -> CIRun:
-        runs: Any = self.gh.rest.actions.list_workflow_runs(
-            owner, name, workflow_file, branch=branch, per_page=1, exclude_pull_requests=True
-        ).json()
+        runs: Any = _or_absent(
+            lambda: self.gh.rest.actions.list_workflow_runs(
+                owner, name, workflow_file, branch=branch, per_page=1, exclude_pull_requests=True
+            ),
+            {},
+        )
         items = runs.get("workflow_runs") or []
         if not items:
             return CIRun(workflow_file, "none", None, None, None)
@@ -204,7 +210,9 @@ class FleetApi:
         for source in sources:
             found = source(owner, name, branch, html_url)
             if found.count is not None and (best.count is None or found.count > best.count):
-                best = found
+                best = replace(found, unreadable=best.unreadable)
+            elif found.unreadable:
+                best = replace(best, unreadable=found.unreadable)
             if best.count:
                 with self._lock:
                     self._approval_source[f"{owner}/{name}"] = best.evidence[0].source
@@ -212,7 +220,7 @@ class FleetApi:
         return best
 
     def _ruleset_approvals(self, owner: str, name: str, branch: str, html_url: str) -> Approvals:
-        rules: list[Any] = self.gh.rest.repos.get_branch_rules(owner, name, branch).json()
+        rules: list[Any] = _or_absent(lambda: self.gh.rest.repos.get_branch_rules(owner, name, branch), [])
         best = Approvals(None)
         for rule in rules:
             if rule.get("type") != "pull_request":
@@ -236,6 +244,8 @@ class FleetApi:
         except RequestFailed as exc:
             if exc.response.status_code == 404:  # "Branch not protected"
                 return Approvals(None)
+            if exc.response.status_code == 403:  # the token lacks Administration: read
+                return Approvals(None, unreadable=f"branch protection of {branch} is not readable (HTTP 403)")
             raise
         reviews = protection.get("required_pull_request_reviews")
         if reviews is None:
@@ -278,14 +288,27 @@ class FleetApi:
         return tuple(found)
 
     def _update_pr(self, owner: str, name: str, org: str, update_branch: str) -> UpdatePR | None:
-        pulls: list[Any] = self.gh.rest.pulls.list(
-            owner, name, state="open", head=f"{org}:{update_branch}", per_page=1
-        ).json()
+        pulls: list[Any] = _or_absent(
+            lambda: self.gh.rest.pulls.list(
+                owner, name, state="open", head=f"{org}:{update_branch}", per_page=1
+            ),
+            [],
+        )
         if not pulls:
             return None
         pull = pulls[0]
         opened = str(pull.get("created_at") or "")
         return UpdatePR(int(pull["number"]), pull.get("html_url"), opened, _age_days(opened, self.now))
+
+
+def _or_absent(request: Callable[[], Response[Any, Any]], absent: Any) -> Any:
+    """The JSON a GET answers, or `absent` on 404: GitHub's way of saying the thing does not exist."""
+    try:
+        return request().json()
+    except RequestFailed as exc:
+        if exc.response.status_code == 404:
+            return absent
+        raise
 
 
 def _age_days(stamp: str, now: datetime | None) -> int:

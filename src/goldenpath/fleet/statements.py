@@ -87,6 +87,8 @@ def reviews_required(s: Subject) -> Verdict:
         return Verdict("unknown", "protection could not be read")
     owners = [p for p in CODEOWNERS_PATHS if p in s.facts.paths]
     evidence = list(approvals.evidence) + [_tree(s, p) for p in owners[:1]]
+    if not approvals.count and approvals.unreadable:
+        return Verdict("unknown", approvals.unreadable, tuple(evidence))
     if not approvals.count:
         what = (
             "no ruleset or branch protection requires pull requests"
