@@ -283,6 +283,8 @@ def test_terminal_table_markdown_and_step_summary(scanned: Scanned) -> None:
     assert NEWEST in row and "following" in row and "13/13" in row
     assert "need people to answer them" in scanned.stdout
     assert "scanning [" in scanned.stderr  # progress goes to stderr, not into the table
+    assert "github: PrimaryRateLimitExceeded for request GET" in scanned.stderr  # a retry is one line
+    assert "Traceback" not in scanned.stderr
     summary = (scanned.out / "summary.md").read_text(encoding="utf-8")
     assert summary == (scanned.out / "fleet.md").read_text(encoding="utf-8")
     assert f"| `{NEWEST}` |" in summary

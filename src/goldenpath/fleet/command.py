@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 from typing import Any
 
-from goldenpath.console import EXIT_OK, EXIT_RESUMABLE, EXIT_USAGE, write_step_summary
+from goldenpath.console import EXIT_OK, EXIT_RESUMABLE, EXIT_USAGE, progress, write_step_summary
 from goldenpath.fleet.discovery import DEFAULT_TOPIC
 from goldenpath.settings import load_settings
 
@@ -51,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from goldenpath.fleet.terminal import ProgressBar, table
     from goldenpath.github.client import GitHubConfigError, api_client, github_env
 
+    _retries_as_progress_lines()
     settings = load_settings(args.settings)
     try:
         env = github_env()
@@ -81,6 +83,20 @@ def run(args: argparse.Namespace) -> int:
     write_step_summary(summary)
     sys.stdout.write(table(report))
     return EXIT_OK
+
+
+class _OneLine(logging.Handler):
+    """githubkit logs each retry (rate limit, 5xx) with a traceback; a person needs one line."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        progress(f"github: {record.getMessage()}; retrying")
+
+
+def _retries_as_progress_lines() -> None:
+    logger = logging.getLogger("githubkit")
+    if not any(isinstance(handler, _OneLine) for handler in logger.handlers):
+        logger.addHandler(_OneLine())
+    logger.propagate = False
 
 
 def _positive(text: str) -> int:
