@@ -64,8 +64,6 @@ class RepoFacts:
     approvals: Approvals | None = None
     prd_reviewers: tuple[Evidence, ...] | None = None  # None: unknown; (): no reviewers
     update_pr: UpdatePR | None = None
-    ci: CIRun | None = None
-    ci_error: str | None = None
 
     def blob_url(self) -> str:
         return f"{self.html_url}/blob/{self.default_branch}"

@@ -19,7 +19,7 @@ from goldenpath.fleet.cells import (
     template_cell,
     workflows_cell,
 )
-from goldenpath.fleet.model import FleetReport, RepoReport, Verdict
+from goldenpath.fleet.model import SCHEMA_VERSION, FleetReport, RepoReport, Verdict
 
 _COLORS = {"current": "#2e7d32", "behind": "#f9a825", "unsupported-major": "#c62828", "unknown": "#9e9e9e"}
 
@@ -50,7 +50,7 @@ def html_page(report: FleetReport) -> str:
 <h1>{escape(title)}</h1>
 <p class="meta">Scanned {escape(report.generated_at)} &middot; central repo <code>{escape(report.central)}</code> &middot;
 newest release of <code>{escape(report.release_line)}</code>: <code>{escape(report.newest_release or "none")}</code> &middot;
-schema v{report.to_json()["schema_version"]}</p>
+schema v{SCHEMA_VERSION}</p>
 </header>
 <section class="cards">{"".join(f'<div class="card"><b>{value}</b><span>{escape(label)}</span></div>' for label, value in cards)}</section>
 <section class="charts">

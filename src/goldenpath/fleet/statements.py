@@ -116,6 +116,8 @@ def only_cd_deploys(s: Subject) -> Verdict:
     """13: acc and prd run as a service principal, and prd deploys need a reviewer."""
     if s.bundle is None:
         return _fail("no databricks.yml")
+    if s.bundle.problems:
+        return _fail(s.bundle.problems[0], s.facts.file_evidence("databricks.yml"))
     text = s.facts.files["databricks.yml"]
     evidence = []
     for name in DEPLOYED_ENVIRONMENTS:
@@ -143,6 +145,8 @@ def same_process_environments(s: Subject) -> Verdict:
     """14/21: at least two environments (acc and prd targets), deployed by the same bundle."""
     if s.bundle is None:
         return _fail("no databricks.yml")
+    if s.bundle.problems:
+        return _fail(s.bundle.problems[0], s.facts.file_evidence("databricks.yml"))
     missing = [name for name in DEPLOYED_ENVIRONMENTS if name not in s.bundle.targets]
     text = s.facts.files["databricks.yml"]
     if missing:
@@ -280,6 +284,8 @@ def cost_tracked(s: Subject) -> Verdict:
 def _jobs(s: Subject) -> dict[str, tuple[str, dict[str, Any]]] | Verdict:
     if s.bundle is None:
         return _fail("no databricks.yml")
+    if s.bundle.problems:
+        return _fail(s.bundle.problems[0], s.facts.file_evidence("databricks.yml"))
     if not s.bundle.jobs:
         return _fail("the bundle defines no job", s.facts.file_evidence("databricks.yml"))
     return s.bundle.jobs
