@@ -41,6 +41,8 @@ VERIFIED_PINS = {
     "actions/upload-artifact": ("ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"),
     "databricks/setup-cli": ("00ff5d37c6e8ced36cd08274135a62202c913243", "v0.294.1"),
     "actions/create-github-app-token": ("fee1f7d63c2ff003460e3d139729b119787bc349", "v2.2.2"),
+    "actions/upload-pages-artifact": ("56afc609e74202658d3ffba0e8f6dda462b719fa", "v3.0.1"),
+    "actions/deploy-pages": ("d6db90164ac5ed86f2b6aed7e0febac5b3c0c03e", "v4.0.5"),
 }
 
 
@@ -64,6 +66,7 @@ def test_the_expected_files_exist() -> None:
     assert {p.name for p in WORKFLOWS} == {
         "ci.yml",
         "release.yml",
+        "fleet-report.yml",
         "reusable-test.yml",
         "reusable-build.yml",
         "reusable-deploy.yml",
@@ -283,6 +286,29 @@ def test_release_never_names_a_git_host_or_puts_a_token_in_a_command() -> None:
     for job in _load(REPO_ROOT / ".github/workflows/release.yml")["jobs"].values():
         for step in job["steps"]:
             assert "token" not in step.get("run", "").lower(), step["run"]
+
+
+def test_fleet_report_is_weekly_read_only_and_pages_are_opt_in() -> None:
+    workflow = _load(REPO_ROOT / ".github/workflows/fleet-report.yml")
+    assert set(_triggers(workflow)) == {"schedule", "workflow_dispatch"}
+    assert _triggers(workflow)["workflow_dispatch"]["inputs"]["publish-pages"]["default"] is False
+    report = workflow["jobs"]["report"]
+    assert report["permissions"] == {"contents": "read"}
+    token = next(step for step in report["steps"] if step.get("id") == "app-token")
+    granted = {key: value for key, value in token["with"].items() if key.startswith("permission-")}
+    assert granted and set(granted.values()) == {"read"}
+    scan = next(step for step in report["steps"] if "goldenpath fleet" in step.get("run", ""))
+    assert {"--json", "--html", "--markdown"} <= set(scan["run"].split())
+    uploads = [
+        step for step in report["steps"] if step.get("uses", "").startswith("actions/upload-artifact@")
+    ]
+    assert uploads and uploads[0]["with"]["path"] == "fleet-report/"
+    pages = workflow["jobs"]["pages"]
+    assert pages["if"] == "needs.report.outputs.pages == 'true'"
+    assert (
+        report["env"]["PUBLISH_PAGES"]
+        == "${{ inputs.publish-pages == true || vars.FLEET_REPORT_PAGES == 'true' }}"
+    )
 
 
 def test_ci_runs_the_same_command_as_ci() -> None:

@@ -162,14 +162,16 @@ def ref_files(root: Path) -> list[Path]:
 
 def uses_refs(files: Iterable[Path]) -> list[UsesRef]:
     """Every `uses: owner/repo...@ref` line in the files (local `./` uses are skipped)."""
+    return [use for file in files for use in uses_in_text(file.read_text(encoding="utf-8"), file)]
+
+
+def uses_in_text(text: str, file: Path) -> list[UsesRef]:
+    """Every `uses: owner/repo...@ref` line of one file's text (read from disk or from an API)."""
     found = []
-    for file in files:
-        for number, text in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
-            match = _USES.match(text)
-            if match:
-                found.append(
-                    UsesRef(file, number, match["slug"], match["path"] or "", match["ref"]),
-                )
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _USES.match(line)
+        if match:
+            found.append(UsesRef(file, number, match["slug"], match["path"] or "", match["ref"]))
     return found
 
 

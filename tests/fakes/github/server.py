@@ -55,6 +55,8 @@ class Call:
 
 
 Handler = Callable[["FakeGitHub", Request], Reply]
+# An injected fault: given (method, path), a reply that replaces the route's, or None.
+Fault = Callable[[str, str], "Reply | None"]
 
 
 class FakeGitHub:
@@ -64,7 +66,9 @@ class FakeGitHub:
     keys). `git_root`, when set, is where `file://` remotes live: creating a repo
     creates the bare repository `<git_root>/<org>/<repo>.git`.
     `fail_writes_from = N` starts an outage: the Nth write and every later one
-    answer 500, so a client retry cannot hide it.
+    answer 500, so a client retry cannot hide it. `faults` holds finer
+    injections (a repo that always errors, a rate limit that resets): the
+    first that answers replaces the route's reply.
     """
 
     def __init__(self, *, git_root: Path | None = None, token: str = TOKEN) -> None:
@@ -73,6 +77,7 @@ class FakeGitHub:
         self.state: dict[str, Any] = {}
         self.calls: list[Call] = []
         self.fail_writes_from: int | None = None
+        self.faults: list[Fault] = []
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -122,6 +127,9 @@ class FakeGitHub:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body are separate writes: without this, Nagle's algorithm and the
+            # client's delayed ACK add ~40 ms to every response on a kept-alive connection.
+            disable_nagle_algorithm = True
 
             def _serve(self) -> None:
                 reply = fake._dispatch(self)
@@ -189,6 +197,10 @@ class FakeGitHub:
                 number = 1 + sum(call.is_write for call in self.calls)
             if self.fail_writes_from is not None and number >= self.fail_writes_from:
                 return Reply(500, {"message": "Server Error (injected outage)"})
+        for fault in list(self.faults):
+            injected = fault(method, path)
+            if injected is not None:
+                return injected
         for route_method, pattern, handler in self._routes:
             match = pattern.match(path)
             if route_method == method and match:
