@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from githubkit import GitHub, TokenAuthStrategy
 from githubkit.retry import RetryChainDecision, RetryRateLimit, RetryServerError
 
+from goldenpath.settings import DEFAULT_GITHUB_SERVER_URL
+
 DEFAULT_API_URL = "https://api.github.com"
-DEFAULT_SERVER_URL = "https://github.com"
+DEFAULT_SERVER_URL = DEFAULT_GITHUB_SERVER_URL
 
 
 class GitHubConfigError(Exception):

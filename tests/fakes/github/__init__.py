@@ -7,16 +7,19 @@ pagination); each module beside it adds the routes of one concern:
 |---|---|
 | `repos.py` | repos (get, create in org, list org repos), topics, branches |
 | `orgs.py` | teams, team memberships |
+| `access.py` | team repository permissions, org secrets' selected repositories |
+| `environments.py` | deployment environments, deployment branch policies |
+| `rulesets.py` | repository rulesets |
 
 Add a concern as a module with `install(fake)` and list it in `CONCERNS`.
 """
 
 from __future__ import annotations
 
-from fakes.github import orgs, repos
+from fakes.github import access, environments, orgs, repos, rulesets
 from fakes.github.server import Call, FakeGitHub, Reply, Request
 
-CONCERNS = [repos, orgs]
+CONCERNS = [repos, orgs, access, environments, rulesets]
 
 
 def start_fake_github(**kwargs: object) -> FakeGitHub:
