@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+from test_generated_repo import poetry, run
 
 from fakes.github import FakeGitHub, start_fake_github
 from fakes.github.access import add_org_secret, org_secret, team_repos
@@ -23,8 +25,9 @@ from fakes.github.orgs import add_team
 from fakes.github.repos import add_repo, find_repo, git_dir
 from fakes.github.rulesets import rulesets
 from goldenpath.cli import main
+from goldenpath.github.required_checks import required_checks
 from goldenpath.settings import load_settings
-from rendering import copy_template, git
+from rendering import REPO_ROOT, copy_template, git, render
 
 SETTINGS = load_settings()
 ORG = SETTINGS.org
@@ -352,3 +355,27 @@ def test_the_token_never_leaves_the_headers(world: GitHubWorld, tmp_path: Path) 
     assert (
         token not in subprocess.run(["grep", "-r", token, str(bare)], capture_output=True, text=True).stdout
     )
+
+
+def test_required_checks_are_the_names_the_generated_ci_reports(tmp_path: Path) -> None:
+    """`<caller job> / <called job>`: read from the generated ci.yml and the central workflows it calls."""
+    ci = (render(tmp_path) / ".github/workflows/ci.yml").read_text()
+    central = {
+        path: (REPO_ROOT / path).read_text()
+        for path in (".github/workflows/reusable-test.yml", ".github/workflows/reusable-build.yml")
+    }
+    assert required_checks(ci, SETTINGS.central_slug, central.__getitem__) == CHECKS
+    renamed = {path: text.replace("name: Lint and test", "name: Tests") for path, text in central.items()}
+    assert required_checks(ci, SETTINGS.central_slug, renamed.__getitem__)[0] == "test / Tests"
+
+
+@pytest.mark.slow
+def test_a_clone_of_the_created_repo_installs_tests_and_checks_clean(
+    world: GitHubWorld, tmp_path: Path
+) -> None:
+    assert world.run()[0] == 0
+    clone = tmp_path / "work" / NAME
+    git(tmp_path, "clone", "-q", str(git_dir(world.fake, ORG, NAME)), str(clone))
+    poetry(clone, "install", "--no-interaction")
+    assert " passed" in poetry(clone, "run", "pytest").stdout
+    run(clone, str(Path(sys.executable).parent / "goldenpath"), "check-repo", ".")
