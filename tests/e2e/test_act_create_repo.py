@@ -78,7 +78,7 @@ def test_hostile_inputs_are_refused_by_the_name_check(refused: ActRun) -> None:
     assert steps["goldenpath create-repo"] == "Failure", refused.tail()
     assert "refused, nothing was written" in refused.text
     assert "is not a valid repository name" in refused.text
-    assert "exitcode '1'" in refused.text, refused.tail()
+    assert "exit status 1" in refused.text, refused.tail()
 
 
 def test_no_payload_ran_and_no_expression_was_evaluated(

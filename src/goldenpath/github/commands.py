@@ -97,9 +97,11 @@ def _report(args: argparse.Namespace, outcome: Any, note: str) -> None:
     elif outcome.status in ("created", "converged", "planned"):
         verb = {"created": "created", "converged": "converged", "planned": "dry run, nothing written for"}
         print(f"{verb[outcome.status]} {outcome.url}")
-    lines = [f"### create-repo: [{outcome.repo}]({outcome.url}) {outcome.status}", ""]
+    # A refused name may be anything a person typed: never a link or markdown, only an indented code block.
+    title = "request" if outcome.status == "refused" else f"[{outcome.repo}]({outcome.url})"
+    lines = [f"### create-repo: {title} {outcome.status}", ""]
     if note:
-        lines += [note, ""]
+        lines += [*("    " + line for line in note.splitlines()), ""]
     if outcome.steps:
         lines += ["| step | result |", "|---|---|"]
         lines += [f"| {name} | {result} |" for name, result in outcome.steps]

@@ -487,32 +487,38 @@ def create_repo(
     except RenderError as exc:
         raise SetupError(str(exc)) from exc
     run = Run(gh=gh, env=env, settings=settings, new=new, dry_run=dry_run)
-    outcome = Outcome(new.name, run.url, "planned" if dry_run else "converged")
+    # One HTTP connection for the whole run: outside `with`, githubkit builds a client
+    # (and loads the CA bundle) for every request.
+    with gh, tempfile.TemporaryDirectory(prefix="goldenpath-create-repo-") as workdir:
+        return _run_steps(run, Path(workdir))
+
+
+def _run_steps(run: Run, workdir: Path) -> Outcome:
+    outcome = Outcome(run.name, run.url, "planned" if run.dry_run else "converged")
     with _reading("authorize"):
         authorize(run)
         find_team_ids(run)
         find_repository(run)
-    with tempfile.TemporaryDirectory(prefix="goldenpath-create-repo-") as workdir:
-        try:
-            prepare_render(run, Path(workdir))
-        except (RenderError, ValueError, KeyError) as exc:
-            raise SetupError(f"cannot render {new.name}: {exc}") from exc
-        for step in plan_steps(run):
-            if dry_run and run.repo is None and step.name != "repository":
-                result = WOULD_CREATE  # nothing to read yet: the repository itself is only planned
-            else:
-                try:
-                    with _reading(step.name):
-                        result = step.apply(run)
-                except StepFailed as exc:
-                    outcome.steps.append((step.name, "failed"))
-                    outcome.status = "failed"
-                    exc.outcome = outcome
-                    raise
-            outcome.steps.append((step.name, result))
-            progress(f"{step.name}: {_spoken(result, dry_run)}")
-            if step.name == "repository" and result == CREATED:
-                outcome.status = "created"
+    try:
+        prepare_render(run, workdir)
+    except (RenderError, ValueError, KeyError) as exc:
+        raise SetupError(f"cannot render {run.name}: {exc}") from exc
+    for step in plan_steps(run):
+        if run.dry_run and run.repo is None and step.name != "repository":
+            result = WOULD_CREATE  # nothing to read yet: the repository itself is only planned
+        else:
+            try:
+                with _reading(step.name):
+                    result = step.apply(run)
+            except StepFailed as exc:
+                outcome.steps.append((step.name, "failed"))
+                outcome.status = "failed"
+                exc.outcome = outcome
+                raise
+        outcome.steps.append((step.name, result))
+        progress(f"{step.name}: {_spoken(result, run.dry_run)}")
+        if step.name == "repository" and result == CREATED:
+            outcome.status = "created"
     return outcome
 
 
