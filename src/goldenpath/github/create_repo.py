@@ -368,7 +368,9 @@ def ensure_ruleset(run: Run) -> str:
         (r for r in listed if r.get("name") == RULESET_NAME and r.get("source_type") != "Organization"), None
     )
     if ours is not None:
-        current = _get(run, f"/repos/{run.org}/{run.name}/rulesets/{ours['id']}")
+        # GitHub lists rulesets without their rules; a listing that has them saves a GET.
+        has_rules = "rules" in ours
+        current = ours if has_rules else _get(run, f"/repos/{run.org}/{run.name}/rulesets/{ours['id']}")
         if current is not None and _ruleset_shape(current) == _ruleset_shape(desired):
             return UNCHANGED
         if run.dry_run:
