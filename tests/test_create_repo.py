@@ -262,8 +262,15 @@ def test_invalid_and_malicious_names_are_refused_before_any_call(world: GitHubWo
     assert world.fake.calls == []
 
 
-def test_a_foreign_repo_of_the_same_name_is_refused(world: GitHubWorld) -> None:
-    add_repo(world.fake, ORG, NAME, topics=["legacy"], description="someone else's")
+FOREIGN = {
+    "other topics": {"topics": ["legacy"], "description": "someone else's"},
+    "empty and bare": {"topics": [], "description": None},
+}
+
+
+@pytest.mark.parametrize("fields", FOREIGN.values(), ids=FOREIGN.keys())
+def test_a_foreign_repo_of_the_same_name_is_refused(world: GitHubWorld, fields: dict[str, Any]) -> None:
+    add_repo(world.fake, ORG, NAME, **fields)
     code, _out, err = world.run()
     assert code == 1
     assert "not made by goldenpath" in err
@@ -379,3 +386,15 @@ def test_a_clone_of_the_created_repo_installs_tests_and_checks_clean(
     poetry(clone, "install", "--no-interaction")
     assert " passed" in poetry(clone, "run", "pytest").stdout
     run(clone, str(Path(sys.executable).parent / "goldenpath"), "check-repo", ".")
+
+
+def test_the_platform_team_as_owner_gets_one_grant_admin_and_converges(world: GitHubWorld) -> None:
+    add_team(world.fake, ORG, SETTINGS.platform_team, {"dave": "active"})
+    command = ["create-repo", NAME, "--team", SETTINGS.platform_team, "--requester", "dave"]
+    code, result = world.json_run(command=command)
+    assert code == 0
+    assert [s["name"] for s in result["steps"]].count(f"team:{SETTINGS.platform_team}") == 1
+    assert team_repos(world.fake, ORG, SETTINGS.platform_team)[f"{ORG}/{NAME}"] == "admin"
+    writes = len(world.fake.writes())
+    assert world.run(command=command)[0] == 0
+    assert len(world.fake.writes()) == writes

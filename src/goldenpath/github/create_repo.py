@@ -438,12 +438,13 @@ def plan_steps(run: Run) -> list[Step]:
         secrets.append(deployment.client_id_secret)
         if run.new.answers["auth_mode"] != "oidc":  # OIDC needs no client secret
             secrets.append(deployment.client_secret_secret)
+    # The platform team's admin wins when it also owns the repository: one grant per team.
+    grants = {run.new.team: OWNER_PERMISSION, settings.platform_team: PLATFORM_PERMISSION}
     return [
         Step("repository", ensure_repository),
         Step("topics", ensure_topics),
         Step("first-commit", ensure_first_commit),
-        Step(f"team:{run.new.team}", ensure_team(run.new.team, OWNER_PERMISSION)),
-        Step(f"team:{settings.platform_team}", ensure_team(settings.platform_team, PLATFORM_PERMISSION)),
+        *(Step(f"team:{slug}", ensure_team(slug, permission)) for slug, permission in grants.items()),
         *(Step(f"environment:{env}", ensure_environment(env)) for env in DEPLOYED_ENVIRONMENTS),
         Step(f"branch-policy:{RELEASED_ENVIRONMENT}", ensure_tag_policy),
         *(Step(f"secret:{name}", ensure_secret_access(name)) for name in dict.fromkeys(secrets)),
