@@ -7,6 +7,7 @@ pushing to a bare repository) and asserts the fake's end state and call log.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -398,3 +399,28 @@ def test_the_platform_team_as_owner_gets_one_grant_admin_and_converges(world: Gi
     writes = len(world.fake.writes())
     assert world.run(command=command)[0] == 0
     assert len(world.fake.writes()) == writes
+
+
+# The REST contract: the only endpoints create-repo may write to.
+CONTRACT_WRITES = [
+    ("POST", r"/orgs/[^/]+/repos"),
+    ("PUT", r"/repos/[^/]+/[^/]+/topics"),
+    ("PUT", r"/orgs/[^/]+/teams/[^/]+/repos/[^/]+/[^/]+"),
+    ("PUT", r"/repos/[^/]+/[^/]+/environments/[^/]+"),
+    ("POST", r"/repos/[^/]+/[^/]+/environments/prd/deployment-branch-policies"),
+    ("PUT", r"/orgs/[^/]+/actions/secrets/[^/]+/repositories/\d+"),
+    ("POST", r"/repos/[^/]+/[^/]+/rulesets"),
+    ("PUT", r"/repos/[^/]+/[^/]+/rulesets/\d+"),
+]
+
+
+def test_every_write_is_a_contract_endpoint(world: GitHubWorld) -> None:
+    assert world.run()[0] == 0
+    (ruleset,) = rulesets(world.fake, ORG, NAME).values()
+    ruleset["enforcement"] = "evaluate"  # drift, so the rerun takes the update path too
+    assert world.run()[0] == 0
+    assert rulesets(world.fake, ORG, NAME)[ruleset["id"]]["enforcement"] == "active"
+    writes = [(call.method, call.path) for call in world.fake.writes()]
+    assert ("PUT", f"/repos/{ORG}/{NAME}/rulesets/{ruleset['id']}") in writes
+    for method, path in writes:
+        assert any(method == m and re.fullmatch(p, path) for m, p in CONTRACT_WRITES), f"{method} {path}"
