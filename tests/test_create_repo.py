@@ -194,13 +194,15 @@ def test_the_answers_file_names_the_central_repo_so_copier_update_works_in_a_clo
     assert git(clone, "status", "--porcelain") == ""
 
 
-def test_dry_run_reads_only_and_prints_the_plan(world: GitHubWorld) -> None:
+def test_dry_run_reads_only_and_prints_the_plan(world: GitHubWorld, tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
     code, out, err = world.run("--dry-run")
     assert code == 0, err
     assert world.fake.writes() == []
     assert "repository: would create" in err
-    assert "ruleset: would create" in err
-    assert "dry run" in out
+    assert "ruleset: would create" in out, "the plan is the dry run's result"
+    assert "dry run, nothing written" in out
+    assert "| first-commit | would create |" in summary.read_text()
 
     assert world.run()[0] == 0
     writes = len(world.fake.writes())
@@ -216,11 +218,11 @@ def test_dry_run_of_a_drifted_repo_plans_the_fixes(world: GitHubWorld) -> None:
     team_repos(world.fake, ORG, "ds-rtl")[f"{ORG}/{NAME}"] = "push"
     environments(world.fake, ORG, NAME).pop("prd")
     writes = len(world.fake.writes())
-    code, _out, err = world.run("--dry-run")
+    code, out, err = world.run("--dry-run")
     assert code == 0
     assert "team:ds-rtl: would update" in err
-    assert "environment:prd: would create" in err
-    assert "first-commit: exists" in err
+    assert "environment:prd: would create" in out
+    assert "first-commit: exists" in out
     assert len(world.fake.writes()) == writes
     assert world.run()[0] == 0
     assert_happy_end_state(world.fake)

@@ -94,9 +94,12 @@ def _report(args: argparse.Namespace, outcome: Any, note: str) -> None:
     """Results on stdout (JSON or a summary line), the summary table in the job summary."""
     if args.json:
         print(json.dumps(outcome.as_json(), indent=2))
-    elif outcome.status in ("created", "converged", "planned"):
-        verb = {"created": "created", "converged": "converged", "planned": "dry run, nothing written for"}
-        print(f"{verb[outcome.status]} {outcome.url}")
+    elif outcome.status == "planned":  # a dry run's result is its plan
+        for name, result in outcome.spoken_steps():
+            print(f"{name}: {result}")
+        print(f"dry run, nothing written for {outcome.url}")
+    elif outcome.status in ("created", "converged"):
+        print(f"{outcome.status} {outcome.url}")
     # A refused name may be anything a person typed: never a link or markdown, only an indented code block.
     title = "request" if outcome.status == "refused" else f"[{outcome.repo}]({outcome.url})"
     lines = [f"### create-repo: {title} {outcome.status}", ""]
@@ -104,5 +107,5 @@ def _report(args: argparse.Namespace, outcome: Any, note: str) -> None:
         lines += [*("    " + line for line in note.splitlines()), ""]
     if outcome.steps:
         lines += ["| step | result |", "|---|---|"]
-        lines += [f"| {name} | {result} |" for name, result in outcome.steps]
+        lines += [f"| {name} | {result} |" for name, result in outcome.spoken_steps()]
     write_step_summary("\n".join(lines))

@@ -464,6 +464,10 @@ class Outcome:
     status: str  # created | converged | planned | refused | failed
     steps: list[tuple[str, str]] = field(default_factory=list)
 
+    def spoken_steps(self) -> list[tuple[str, str]]:
+        """Steps as people read them: a dry run says "exists" where nothing would change."""
+        return [(name, _spoken(result, self.status == "planned")) for name, result in self.steps]
+
     def as_json(self) -> dict[str, Any]:
         return {
             "repo": self.repo,
