@@ -155,6 +155,11 @@ def answer_error(question: str, answers: dict[str, Any], settings: Settings) -> 
     raise KeyError(f"unknown question {question!r}; known: {', '.join(QUESTIONS)}")
 
 
+def default_description(repo_name: str) -> str:
+    """The description offered when nobody wrote one (copier, cookiecutter and create-repo)."""
+    return f"{repo_name}: an ML project on the goldenpath"
+
+
 def default_team(repo_name: str, settings: Settings) -> str:
     """The team that owns the repo's unit only, else the first team allowed everything."""
     unit = repo_name.split("-", 1)[0]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from goldenpath.console import EXIT_OK, EXIT_REFUSED, EXIT_RESUMABLE, EXIT_USAGE, progress, write_step_summary
-from goldenpath.project import AUTH_MODES
+from goldenpath.project import AUTH_MODES, default_description
 from goldenpath.refs import RefsError, expected_ref, project_version
 from goldenpath.settings import load_settings
 
@@ -32,7 +32,7 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--requester", required=True, help="GitHub login of the person asking; must be an active team member"
     )
-    parser.add_argument("--description", help="one line; default: '<name>: an ML project on the goldenpath'")
+    parser.add_argument("--description", help=f"one line; default: '{default_description('<name>')}'")
     parser.add_argument("--cost-center", help="default: tags.cost_center_default of the settings")
     parser.add_argument("--python-version", help="default: python.default of the settings")
     parser.add_argument("--auth-mode", choices=AUTH_MODES, default=AUTH_MODES[0])
@@ -63,7 +63,7 @@ def _create_repo(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     answers = {
         "repo_name": args.repo_name,
-        "description": args.description or f"{args.repo_name}: an ML project on the goldenpath",
+        "description": args.description or default_description(args.repo_name),
         "team": args.team,
         "cost_center": args.cost_center or settings.cost_center_default,
         "python_version": args.python_version or settings.python_default,
