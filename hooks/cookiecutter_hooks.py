@@ -10,17 +10,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 if str(TEMPLATE_ROOT / "src") not in sys.path:
     sys.path.insert(0, str(TEMPLATE_ROOT / "src"))
 
-from goldenpath.project import QUESTIONS, answers_errors, as_bool  # noqa: E402
+from goldenpath.project import ANSWERS_FILE, QUESTIONS, answers_errors, answers_file_text, as_bool  # noqa: E402
 from goldenpath.refs import expected_ref, project_version  # noqa: E402
 from goldenpath.settings import SETTINGS_FILENAME, load_settings  # noqa: E402
-
-ANSWERS_HEADER = "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n"
 
 
 def _answers(context: dict[str, Any]) -> dict[str, Any]:
@@ -45,8 +41,7 @@ def write_copier_answers(context: dict[str, Any], destination: Path = Path()) ->
     settings = load_settings(TEMPLATE_ROOT / SETTINGS_FILENAME)
     record = {
         "_commit": expected_ref(project_version(TEMPLATE_ROOT)),
-        "_src_path": f"https://github.com/{settings.central_slug}.git",
+        "_src_path": settings.central_git_url(),
         **_answers(context),
     }
-    text = yaml.safe_dump(record, sort_keys=True, default_flow_style=False, indent=4)
-    (destination / ".copier-answers.yml").write_text(ANSWERS_HEADER + text, encoding="utf-8")
+    (destination / ANSWERS_FILE).write_text(answers_file_text(record), encoding="utf-8")

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from goldenpath.project import AUTH_MODES
 from goldenpath.settings import load_settings
 from rendering import REPO_ROOT
 from workflow_lint import (
@@ -65,6 +66,7 @@ def _triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
 def test_the_expected_files_exist() -> None:
     assert {p.name for p in WORKFLOWS} == {
         "ci.yml",
+        "create-repo.yml",
         "release.yml",
         "fleet-report.yml",
         "reusable-test.yml",
@@ -383,3 +385,42 @@ def test_generated_style_callers_can_be_linted(tmp_path: Path) -> None:
     assert any("unpinned-uses" in p for p in lint_workflows([caller]))
     assert structure_problems(caller, ref_pinned=[SELF]) == []
     assert f'"{SELF}/*": ref-pin\n' in zizmor_policy([SELF])
+
+
+def test_create_repo_is_a_thin_caller_with_typed_inputs_only_through_env() -> None:
+    workflow = _load(REPO_ROOT / ".github/workflows/create-repo.yml")
+    inputs = _triggers(workflow)["workflow_dispatch"]["inputs"]
+    assert list(inputs) == [
+        "repo_name",
+        "description",
+        "team",
+        "cost_center",
+        "python_version",
+        "auth_mode",
+        "include_example",
+        "dry_run",
+    ]
+    assert all(spec.get("description") and spec.get("type") for spec in inputs.values())
+    settings = load_settings(REPO_ROOT / "goldenpath.yml")
+    assert inputs["python_version"]["options"] == list(settings.python_supported), "follow python.runtimes"
+    assert inputs["python_version"]["default"] == settings.python_default
+    assert inputs["auth_mode"]["options"] == list(AUTH_MODES)
+    assert (inputs["dry_run"]["type"], inputs["dry_run"]["default"]) == ("boolean", False)
+    (job,) = workflow["jobs"].values()
+    assert job["environment"] == "create-repo"
+    assert job["permissions"] == {"contents": "read"}
+    token = next(step for step in job["steps"] if step.get("id") == "app-token")
+    release = _load(REPO_ROOT / ".github/workflows/release.yml")["jobs"]["release"]["steps"]
+    assert token["uses"] == next(step["uses"] for step in release if step.get("id") == "app-token")
+    assert {k: v for k, v in token["with"].items() if k.startswith("permission-")} == {
+        "permission-administration": "write",
+        "permission-contents": "write",
+        "permission-workflows": "write",
+        "permission-members": "read",
+        "permission-organization-secrets": "write",
+    }
+    create = job["steps"][-1]
+    assert create["env"]["REQUESTER"] == "${{ github.triggering_actor }}"
+    assert {f"${{{{ inputs.{name} }}}}" for name in inputs} <= set(create["env"].values())
+    assert "goldenpath create-repo" in create["run"]
+    assert '-- "$REPO_NAME"' in create["run"], "the name can never be read as an option"

@@ -8,9 +8,12 @@ copier-made and a cookiecutter-made repository cannot drift apart.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from goldenpath.naming import (
     REQUIRED_TAGS,
@@ -34,6 +37,8 @@ QUESTIONS = (
     "auth_mode",
     "include_example",
 )
+ANSWERS_FILE = ".copier-answers.yml"
+ANSWERS_HEADER = "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n"
 WORKFLOW_FILES = {
     "test": "reusable-test.yml",
     "build": "reusable-build.yml",
@@ -150,6 +155,11 @@ def answer_error(question: str, answers: dict[str, Any], settings: Settings) -> 
     raise KeyError(f"unknown question {question!r}; known: {', '.join(QUESTIONS)}")
 
 
+def default_description(repo_name: str) -> str:
+    """The description offered when nobody wrote one (copier, cookiecutter and create-repo)."""
+    return f"{repo_name}: an ML project on the goldenpath"
+
+
 def default_team(repo_name: str, settings: Settings) -> str:
     """The team that owns the repo's unit only, else the first team allowed everything."""
     unit = repo_name.split("-", 1)[0]
@@ -187,3 +197,11 @@ def as_bool(value: Any) -> bool:
     if text in {"false", "no", "n", "0"}:
         return False
     raise ValueError(f"expected true or false, got {value!r}")
+
+
+def answers_file_text(record: Mapping[str, Any]) -> str:
+    """`.copier-answers.yml` as copier writes it (its `to_nice_yaml`), for files written outside copier."""
+    text = yaml.safe_dump(
+        dict(record), sort_keys=True, default_flow_style=False, indent=4, allow_unicode=True
+    )
+    return ANSWERS_HEADER + text

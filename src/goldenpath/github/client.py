@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # githubkit takes ~2 s to import: only commands that call GitHub pay for it
     from githubkit import GitHub, TokenAuthStrategy
 
+from goldenpath.settings import DEFAULT_GITHUB_SERVER_URL
+
 DEFAULT_API_URL = "https://api.github.com"
-DEFAULT_SERVER_URL = "https://github.com"
+DEFAULT_SERVER_URL = DEFAULT_GITHUB_SERVER_URL
 
 
 class GitHubConfigError(Exception):
