@@ -7,16 +7,17 @@ pagination); each module beside it adds the routes of one concern:
 |---|---|
 | `repos.py` | repos (get, create in org, list org repos), topics, branches |
 | `orgs.py` | teams, team memberships |
+| `pulls.py` | pull requests: list (head/base/state filters), create, get, update |
 
 Add a concern as a module with `install(fake)` and list it in `CONCERNS`.
 """
 
 from __future__ import annotations
 
-from fakes.github import orgs, repos
+from fakes.github import orgs, pulls, repos
 from fakes.github.server import Call, FakeGitHub, Reply, Request
 
-CONCERNS = [repos, orgs]
+CONCERNS = [repos, orgs, pulls]
 
 
 def start_fake_github(**kwargs: object) -> FakeGitHub:
