@@ -307,6 +307,7 @@ def run_update(repo: Path, *, to: str | None = None, conflict: str = "inline") -
             result.migrations = migrations_between(config.read_text(encoding="utf-8"), status.current, target)
     progress(f"goldenpath update: {status.current.tag} -> {target.tag} from {status.source}")
     _copier_update(repo, target, conflict)
+    _record_release(repo, target)
     result.changed = changed_paths(repo)
     result.conflicts = conflicted_paths(repo, result.changed, conflict)
     return result
@@ -335,6 +336,20 @@ def _copier_update(repo: Path, target: Release, conflict: ConflictStyle) -> None
         raise UpdateError(f"copier update to {target.tag} failed: {exc}") from exc
     finally:
         _restore(saved)
+
+
+def _record_release(repo: Path, target: Release) -> None:
+    """Make `_commit` the release tag itself.
+
+    copier records `git describe --tags`, which names any tag on the release
+    commit (the moving `v1`, a `nightly`) when it is lightweight; the next check
+    must find the exact release.
+    """
+    path = repo / ANSWERS_FILE
+    text = path.read_text(encoding="utf-8")
+    fixed = re.sub(r"(?m)^_commit: .*$", f"_commit: {target.tag}", text, count=1)
+    if fixed != text:
+        path.write_text(fixed, encoding="utf-8")
 
 
 def _restore(saved: Mapping[str, str | None]) -> None:
