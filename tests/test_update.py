@@ -10,10 +10,9 @@ from __future__ import annotations
 import difflib
 import json
 import os
-import re
 import shutil
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,16 @@ from goldenpath.naming import derive_names
 from goldenpath.refs import Release
 from goldenpath.settings import load_settings
 from goldenpath.update import changelog_between, migrations_between
-from rendering import BIN, EXAMPLE_ANSWERS, MATRIX, cookiecutter_render, copier_copy, copy_template, git
+from rendering import (
+    BIN,
+    EXAMPLE_ANSWERS,
+    MATRIX,
+    cookiecutter_render,
+    copier_copy,
+    copy_template,
+    git,
+    release,
+)
 
 SETTINGS = load_settings()
 GENERATED = Path("template") / "{{cookiecutter.repo_name}}"
@@ -53,30 +61,6 @@ def replace_in(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def release(template: Path, version: str, note: str, edit: Callable[[Path], None] | None = None) -> None:
-    """Commit `edit` to the template copy as release `version`, with its CHANGELOG section, and tag it."""
-    if edit:
-        edit(template / GENERATED)
-    pyproject = template / "pyproject.toml"
-    pyproject.write_text(
-        re.sub(
-            r'(?m)^version = "[^"]+"',
-            f'version = "{version}"',
-            pyproject.read_text(encoding="utf-8"),
-            count=1,
-        ),
-        encoding="utf-8",
-    )
-    changelog = template / "CHANGELOG.md"
-    text = changelog.read_text(encoding="utf-8")
-    first = text.index("\n## ") + 1
-    section = f"## [{version}] - 2026-11-26\n\n### Changed\n- {note}\n\n"
-    changelog.write_text(text[:first] + section + text[first:], encoding="utf-8")
-    git(template, "add", "-A")
-    git(template, "commit", "-q", "-m", f"Release {version}: {note}")
-    git(template, "tag", f"v{version}")
 
 
 def generate(base: Path, template: Path, answers: Mapping[str, Any] = EXAMPLE_ANSWERS) -> Path:

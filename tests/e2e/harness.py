@@ -221,10 +221,14 @@ class GeneratedRepo:
 
     @classmethod
     def create(
-        cls, base: Path, settings: Settings, answers: Mapping[str, Any] | None = None
+        cls,
+        base: Path,
+        settings: Settings,
+        answers: Mapping[str, Any] | None = None,
+        template: Path = REPO_ROOT,
     ) -> GeneratedRepo:
         """Render with copier, commit and push: the state right after `copier copy` and a first push."""
-        path = render(base, dict(answers or {}))
+        path = render(base, dict(answers or {}), template)
         git(path, "init", "-q", "-b", "main")
         repo = cls(path, settings.org)
         repo._add_origin(base)
@@ -350,6 +354,8 @@ class Harness:
                 },
                 "repository": repository,
             }
+        elif event == "workflow_dispatch":
+            payload = {"ref": ref, "inputs": {}, "repository": repository}
         else:
             raise ValueError(f"no event payload for {event!r}")
         path = run_dir / "event.json"
@@ -364,6 +370,7 @@ class Harness:
         ref: str,
         run_dir: Path,
         secrets: Mapping[str, str],
+        variables: Mapping[str, str] | None = None,
     ) -> list[str]:
         empty = run_dir / "empty"
         empty.touch()
@@ -403,6 +410,8 @@ class Harness:
             command += ["--local-repository", mapping]
         for name, value in secrets.items():
             command += ["--secret", f"{name}={value}"]
+        for name, value in (variables or {}).items():
+            command += ["--var", f"{name}={value}"]
         return command
 
     def run(
@@ -414,15 +423,17 @@ class Harness:
         secrets: Mapping[str, str] | None = None,
         env: Mapping[str, str] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        variables: Mapping[str, str] | None = None,
     ) -> ActRun:
         """Run one workflow file of `repo` for `event`; never raises on a failing run.
 
         `ref`: where the push went. `env`: extra variables every step sees (host mode).
+        `variables`: the `vars` context (repository or organization variables).
         """
         self._runs += 1
         run_dir = self.root / f"run{self._runs:02d}-{Path(workflow).stem}-{event}"
         (run_dir / "artifacts").mkdir(parents=True)
-        command = self.command(repo, workflow, event, ref, run_dir, secrets or {})
+        command = self.command(repo, workflow, event, ref, run_dir, secrets or {}, variables)
         secret_args = {f"{name}={value}" for name, value in (secrets or {}).items()}
         log_path = run_dir / "act.log"
         start = time.monotonic()
