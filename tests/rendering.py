@@ -70,10 +70,10 @@ def _value(value: Any) -> str:
 
 
 def copier_copy(
-    dst: Path, answers: dict[str, Any], template: Path = REPO_ROOT, check: bool = True
+    dst: Path, answers: dict[str, Any], template: Path = REPO_ROOT, check: bool = True, ref: str = "HEAD"
 ) -> subprocess.CompletedProcess[str]:
-    """`copier copy --trust --defaults` with every answer given as --data."""
-    args = [str(BIN / "copier"), "copy", "--trust", "--defaults", "--quiet", "--vcs-ref=HEAD"]
+    """`copier copy --trust --defaults` with every answer given as --data, from `ref` of `template`."""
+    args = [str(BIN / "copier"), "copy", "--trust", "--defaults", "--quiet", f"--vcs-ref={ref}"]
     for key, value in answers.items():
         args += ["--data", f"{key}={_value(value)}"]
     return subprocess.run([*args, str(template), str(dst)], capture_output=True, text=True, check=check)
@@ -88,11 +88,13 @@ def cookiecutter_render(
     return subprocess.run(args, capture_output=True, text=True, check=check)
 
 
-def render(tmp_path: Path, answers: dict[str, Any] | None = None, template: Path = REPO_ROOT) -> Path:
+def render(
+    tmp_path: Path, answers: dict[str, Any] | None = None, template: Path = REPO_ROOT, ref: str = "HEAD"
+) -> Path:
     """Render with copier into tmp_path/<repo_name> and return that directory."""
     answers = {**EXAMPLE_ANSWERS, **(answers or {})}
     dst: Path = tmp_path / str(answers["repo_name"])
-    copier_copy(dst, answers, template)
+    copier_copy(dst, answers, template, ref=ref)
     return dst
 
 
