@@ -373,6 +373,7 @@ class Harness:
         run_dir: Path,
         secrets: Mapping[str, str],
         variables: Mapping[str, str] | None = None,
+        workflow_env: Mapping[str, str] | None = None,
     ) -> list[str]:
         empty = run_dir / "empty"
         empty.touch()
@@ -414,6 +415,8 @@ class Harness:
             command += ["--secret", f"{name}={value}"]
         for name, value in (variables or {}).items():
             command += ["--var", f"{name}={value}"]
+        for name, value in (workflow_env or {}).items():
+            command += ["--env", f"{name}={value}"]
         return command
 
     def run(
@@ -426,16 +429,19 @@ class Harness:
         env: Mapping[str, str] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         variables: Mapping[str, str] | None = None,
+        workflow_env: Mapping[str, str] | None = None,
     ) -> ActRun:
         """Run one workflow file of `repo` for `event`; never raises on a failing run.
 
         `ref`: where the push went. `env`: extra variables every step sees (host mode).
         `variables`: the `vars` context (repository or organization variables).
+        `workflow_env`: act's `--env`, which (unlike `env`) also overrides the
+        variables act sets itself, such as GITHUB_API_URL (to reach a fake API).
         """
         self._runs += 1
         run_dir = self.root / f"run{self._runs:02d}-{Path(workflow).stem}-{event}"
         (run_dir / "artifacts").mkdir(parents=True)
-        command = self.command(repo, workflow, event, ref, run_dir, secrets or {}, variables)
+        command = self.command(repo, workflow, event, ref, run_dir, secrets or {}, variables, workflow_env)
         secret_args = {f"{name}={value}" for name, value in (secrets or {}).items()}
         log_path = run_dir / "act.log"
         start = time.monotonic()

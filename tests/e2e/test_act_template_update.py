@@ -35,7 +35,8 @@ def run_update(harness: Harness, repo: GeneratedRepo, fake: FakeGitHub) -> ActRu
         "workflow_dispatch",
         secrets={"GOLDENPATH_APP_PRIVATE_KEY": "-----BEGIN test key-----"},
         variables={"GOLDENPATH_APP_ID": "4242"},
-        env={"GOLDENPATH_E2E_GITHUB_TOKEN": fake.token, "GITHUB_API_URL": fake.url},
+        env={"GOLDENPATH_E2E_GITHUB_TOKEN": fake.token},
+        workflow_env={"GITHUB_API_URL": fake.url},
     )
 
 
