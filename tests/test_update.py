@@ -464,7 +464,22 @@ def test_open_pr_opens_one_pr_updates_it_and_closes_it_once_current(central: Pat
         assert "Second fix." in pulls[0]["body"] and "First fix." in pulls[0]["body"]
         assert "_commit: v1.0.2" in git(remote, "show", "goldenpath/update:.copier-answers.yml")
 
+        # Someone resolves things on the PR branch: the next run must not overwrite that work.
+        helper = fresh_checkout("helper")
+        git(helper, "checkout", "-q", "goldenpath/update")
+        (helper / "RESOLVED.md").write_text("resolved by a person\n")
+        git(helper, "add", "-A")
+        git(helper, "-c", "user.email=someone@example.invalid", "commit", "-q", "-m", "Resolve")
+        git(helper, "push", "-q", "origin", "goldenpath/update")
+        release(central, "1.0.3", "Third fix.")
+        refused = goldenpath(fresh_checkout("run-refused"), "update", "--open-pr", env=env)
+        assert refused.returncode == 1, refused.stderr
+        assert "someone@example.invalid" in refused.stderr and "merge or close" in refused.stderr
+        assert "RESOLVED.md" in git(remote, "ls-tree", "--name-only", "goldenpath/update")
+        assert pulls[0]["title"] == "goldenpath v1.0.0 → v1.0.2"
+
         git(remote, "update-ref", "refs/heads/main", "refs/heads/goldenpath/update")  # the PR is merged
+        git(central, "tag", "-d", "v1.0.3")  # ... and v1.0.3 withdrawn, so main is current
         third = goldenpath(fresh_checkout("run3"), "update", "--open-pr", "--json", env=env)
         assert third.returncode == 0, third.stderr
         assert json.loads(third.stdout)["action"] == "closed"

@@ -19,7 +19,14 @@ from typing import Any
 
 from goldenpath.console import EXIT_OK, EXIT_RESUMABLE, progress, write_step_summary
 from goldenpath.github.client import GitHubConfigError, api_client, github_env
-from goldenpath.update import UpdateError, UpdateResult, git_environment, result_markdown, run_update
+from goldenpath.update import (
+    UpdateError,
+    UpdateRefused,
+    UpdateResult,
+    git_environment,
+    result_markdown,
+    run_update,
+)
 
 BRANCH = "goldenpath/update"
 BOT_NAME = "goldenpath"
@@ -79,7 +86,7 @@ def open_update_pr(repo: Path, *, to: str | None = None, json_output: bool = Fal
         else:
             _commit_and_push(repo, result)
             outcome = _open_or_update(gh, owner, name, base, existing, result)
-    except UpdateError:
+    except (UpdateError, UpdateRefused):
         raise
     except Exception as exc:
         progress(f"goldenpath update: GitHub failed part-way ({exc}); run again to finish")
@@ -103,10 +110,16 @@ def _current_branch(repo: Path) -> str:
     return branch
 
 
-def _git(repo: Path, *args: str) -> str:
+def _committer_email(repo: Path) -> str:
+    configured = subprocess.run(
+        ["git", "config", "user.email"], cwd=repo, capture_output=True, text=True, check=False
+    )
+    return configured.stdout.strip() or BOT_EMAIL
+
+
+def _git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     identity = []
-    configured = subprocess.run(["git", "config", "user.email"], cwd=repo, capture_output=True, check=False)
-    if not configured.stdout.strip():
+    if _committer_email(repo) == BOT_EMAIL:
         identity = ["-c", f"user.name={BOT_NAME}", "-c", f"user.email={BOT_EMAIL}"]
     result = subprocess.run(
         ["git", *identity, *args],
@@ -116,13 +129,32 @@ def _git(repo: Path, *args: str) -> str:
         text=True,
         check=False,
     )
-    if result.returncode != 0:
+    if check and result.returncode != 0:
         raise UpdateError(f"git {args[0]} failed: {result.stderr.strip()}")
-    return result.stdout
+    return result
+
+
+def _foreign_tip(repo: Path) -> str | None:
+    """Who else committed on top of the pushed update branch, if anyone.
+
+    People resolve conflicts on the update PR's branch; a force-push would drop
+    their work, so the next run leaves such a branch alone.
+    """
+    fetched = _git(repo, "fetch", "-q", "--depth", "1", "origin", f"refs/heads/{BRANCH}", check=False)
+    if fetched.returncode != 0:
+        return None  # no such branch yet
+    author = _git(repo, "log", "-1", "--format=%ae", "FETCH_HEAD").stdout.strip()
+    return None if author == _committer_email(repo) else author
 
 
 def _commit_and_push(repo: Path, result: UpdateResult) -> None:
     """The update as one commit on BRANCH, force-pushed: the branch always equals default + update."""
+    foreign = _foreign_tip(repo)
+    if foreign:
+        raise UpdateRefused(
+            f"{BRANCH} has a commit by {foreign} on top of the last update; merge or close its "
+            "pull request first (this run would overwrite that work)"
+        )
     _git(repo, "checkout", "-q", "-B", BRANCH)
     _git(repo, "add", "-A")
     message = f"{pull_title(result)}\n\nConflicts: {', '.join(result.conflicts) or 'none'}\n"
@@ -148,9 +180,7 @@ def _open_or_update(
     )
 
 
-def _close_stale(
-    gh: Any, owner: str, name: str, existing: list[Any], result: UpdateResult
-) -> PullOutcome:
+def _close_stale(gh: Any, owner: str, name: str, existing: list[Any], result: UpdateResult) -> PullOutcome:
     number = url = None
     action = "none"
     for pull in existing:
