@@ -23,7 +23,7 @@ from fakes.github import start_fake_github
 from goldenpath.naming import derive_names
 from goldenpath.refs import Release
 from goldenpath.settings import load_settings
-from goldenpath.update import changelog_between, migrations_between
+from goldenpath.update import UpdateResult, changelog_between, migrations_between, result_markdown
 from rendering import (
     BIN,
     EXAMPLE_ANSWERS,
@@ -131,6 +131,25 @@ def test_migrations_between_picks_the_releases_crossed() -> None:
     )
     assert migrations_between(config, Release(1, 0, 0), Release(1, 1, 0)) == ["v1.1.0: python m.py move a b"]
     assert migrations_between(config, Release(1, 1, 0), Release(1, 9, 0)) == []
+
+
+def test_the_pull_request_body_lists_conflicts_as_a_checklist_first() -> None:
+    result = UpdateResult(
+        previous="v1.0.0",
+        target="v1.1.0",
+        changed=[".gitignore", "README.md"],
+        conflicts=[".gitignore"],
+        migrations=["v1.1.0: move a b"],
+        changelog="## [1.1.0] - 2026-11-26\n- Clearer.",
+        new_major="v2.0.0",
+    )
+    body = result_markdown(result)
+    assert body.startswith("Brings this repository from goldenpath v1.0.0 to v1.1.0")
+    assert body.index("- [ ] `.gitignore`") < body.index("## Files changed") < body.index("- `README.md`")
+    assert "- `v1.1.0: move a b`" in body and "## [1.1.0] - 2026-11-26" in body
+    assert "`goldenpath update --to v2.0.0`" in body
+    clean = result_markdown(UpdateResult(previous="v1.0.0", target="v1.0.1", changed=["README.md"]))
+    assert "- [ ]" not in clean and "No conflicts" in clean and "new major" not in clean
 
 
 # -- errors: exit 2 with a message that says what to do ------------------------------------

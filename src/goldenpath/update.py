@@ -102,6 +102,7 @@ class UpdateResult:
     conflicts: list[str] = field(default_factory=list)
     migrations: list[str] = field(default_factory=list)
     changelog: str = ""
+    new_major: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -287,7 +288,12 @@ def run_update(repo: Path, *, to: str | None = None, conflict: str = "inline") -
         if wanted < status.current:
             raise UpdateError(f"--to {to} is older than the repository's {status.current.tag}; no downgrades")
         target = wanted
-    result = UpdateResult(previous=status.current.tag, target=target.tag)
+    newer_major = (
+        status.newest_major if status.newest_major and status.newest_major.major > target.major else None
+    )
+    result = UpdateResult(
+        previous=status.current.tag, target=target.tag, new_major=newer_major.tag if newer_major else None
+    )
     if target == status.current:
         return result
     dirty = dirty_paths(repo)
@@ -403,6 +409,12 @@ def result_markdown(result: UpdateResult) -> str:
         lines += [f"- `{migration}`" for migration in result.migrations]
     if result.changelog:
         lines += ["", "## What changed in goldenpath", "", result.changelog]
+    if result.new_major:
+        lines += [
+            "",
+            f"A new major release, {result.new_major}, exists. It is never applied by itself: "
+            f"read its CHANGELOG, then run `goldenpath update --to {result.new_major}`.",
+        ]
     return "\n".join(lines) + "\n"
 
 
