@@ -73,6 +73,7 @@ def test_the_expected_files_exist() -> None:
         "reusable-build.yml",
         "reusable-deploy.yml",
         "reusable-deploy-oidc.yml",
+        "reusable-template-update.yml",
     }
     assert {p.parent.name for p in ACTIONS} == {
         "setup-python-poetry",
@@ -424,3 +425,32 @@ def test_create_repo_is_a_thin_caller_with_typed_inputs_only_through_env() -> No
     assert {f"${{{{ inputs.{name} }}}}" for name in inputs} <= set(create["env"].values())
     assert "goldenpath create-repo" in create["run"]
     assert '-- "$REPO_NAME"' in create["run"], "the name can never be read as an option"
+
+
+def test_template_update_mints_the_narrowest_app_token_and_runs_goldenpath() -> None:
+    """The app token may push workflow changes and open the PR; the job's own token stays read-only."""
+    call = _call("reusable-template-update.yml")
+    assert {key: spec.get("required", False) for key, spec in call["inputs"].items()} == {
+        "app-id": True,
+        "central-repository": True,
+        "python-version": False,
+    }
+    assert {key: spec["required"] for key, spec in call["secrets"].items()} == {
+        "GOLDENPATH_APP_PRIVATE_KEY": True
+    }
+    (job,) = _load(REPO_ROOT / ".github/workflows/reusable-template-update.yml")["jobs"].values()
+    assert job["permissions"] == {"contents": "read"}
+    steps = job["steps"]
+    install = next(
+        s for s in steps if str(s.get("uses", "")).startswith(f"{SELF}/actions/install-goldenpath@")
+    )
+    token = next(s for s in steps if str(s.get("uses", "")).startswith("actions/create-github-app-token@"))
+    assert {k: v for k, v in token["with"].items() if k.startswith("permission-")} == {
+        "permission-contents": "write",
+        "permission-pull-requests": "write",
+        "permission-workflows": "write",
+    }
+    update = steps[-1]
+    assert steps.index(install) < steps.index(token) < steps.index(update)
+    assert update["env"]["GITHUB_TOKEN"] == "${{ steps.app-token.outputs.token }}"
+    assert update["run"] == '"$GOLDENPATH" update --open-pr'

@@ -25,9 +25,15 @@ from goldenpath.naming import KINDS, check_name, format_problems, may_create, su
 from goldenpath.refs import RefsError, check_refs, expected_ref, pin_refs, project_version
 from goldenpath.repo_check import check_repo
 from goldenpath.settings import SETTINGS_ENV_VAR, SETTINGS_FILENAME, SettingsError, load_settings
+from goldenpath.update import register as register_update
 
 # Modules that add their own subcommands: each has `register(commands) -> None`.
-_CONCERNS: list[Callable[[Any], None]] = [github_commands.register, release.register, fleet.register]
+_CONCERNS: list[Callable[[Any], None]] = [
+    github_commands.register,
+    release.register,
+    fleet.register,
+    register_update,
+]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,6 +7,7 @@ copier-made and a cookiecutter-made repository cannot drift apart.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ WORKFLOW_FILES = {
     "build": "reusable-build.yml",
     "deploy": "reusable-deploy.yml",
     "deploy-oidc": "reusable-deploy-oidc.yml",
+    "template-update": "reusable-template-update.yml",
 }
 
 
@@ -102,6 +104,16 @@ class Project:
     def precommit_rev(self) -> str:
         """pre-commit caches hooks by rev, so it gets the exact template release, not the moving tag."""
         return expected_ref(self.template_version)
+
+    @property
+    def update_schedule(self) -> str:
+        """Weekly cron of the template-update workflow, Mondays 05:MM UTC.
+
+        The minute comes from the repository name (stable across renders and
+        engines), so a fleet of repositories spreads over the hour.
+        """
+        minute = int(hashlib.sha256(self.names.repo.encode()).hexdigest(), 16) % 60
+        return f"{minute} 5 * * 1"
 
     @property
     def experiment(self) -> str:

@@ -222,10 +222,16 @@ class GeneratedRepo:
 
     @classmethod
     def create(
-        cls, base: Path, settings: Settings, answers: Mapping[str, Any] | None = None
+        cls,
+        base: Path,
+        settings: Settings,
+        answers: Mapping[str, Any] | None = None,
+        template: Path = REPO_ROOT,
+        ref: str = "HEAD",
     ) -> GeneratedRepo:
-        """Render with copier, commit and push: the state right after `copier copy` and a first push."""
-        path = render(base, dict(answers or {}))
+        """Render with copier (from `ref` of `template`), commit and push: the state right after
+        `copier copy` and a first push."""
+        path = render(base, dict(answers or {}), template, ref)
         git(path, "init", "-q", "-b", "main")
         repo = cls(path, settings.org)
         repo._add_origin(base)

@@ -4,7 +4,7 @@ environments and workflow runs, plus a seeded synthetic fleet.
 State lives on each repo of `repos.py` under private keys (never served as
 fields): `_files` (path -> text on the default branch), `_tags`, `_rules`,
 `_protection`, `_runs` (workflow file -> runs, newest first). Environments are
-`environments.py`'s, open pull requests `pull_list.py`'s, and the branch rules
+`environments.py`'s, open pull requests `pulls.py`'s, and the branch rules
 also include the active default-branch rulesets of `rulesets.py`, so a repo
 made by create-repo scans as GitHub would show it.
 """
@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from fakes.github.environments import environments
-from fakes.github.pull_list import add_pull
+from fakes.github.pulls import add_pull
 from fakes.github.repos import add_repo, find_repo
 from fakes.github.rulesets import rulesets
 from fakes.github.server import FakeGitHub, Reply, Request, page
