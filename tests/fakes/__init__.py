@@ -1,0 +1,1 @@
+"""Stateful loopback fakes of the remote REST APIs the product talks to (tests only, never shipped)."""
