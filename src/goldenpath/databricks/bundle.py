@@ -56,8 +56,10 @@ class BundleTarget:
         return f"{self.catalog}.{self.schema}.{self.model_name}"
 
     def expected_tags(self, git_sha: str) -> dict[str, str]:
-        """Required tags as a deploy of `git_sha` sets them."""
-        return {tag: self.tags.get(tag, "").replace("${var.git_sha}", git_sha) for tag in REQUIRED_TAGS}
+        """Required tags as a deploy of `git_sha` must set them: the bundle's values, and
+        always this commit, this target and this project, whatever the files say."""
+        fixed = {"git_sha": git_sha, "env": self.target, "project": self.name}
+        return {tag: fixed.get(tag, self.tags.get(tag, "")) for tag in REQUIRED_TAGS}
 
 
 def target_names(root: str | Path) -> list[str]:

@@ -58,13 +58,33 @@ class Report:
         return "\n".join(lines)
 
     def as_markdown(self) -> str:
-        lines = [f"### goldenpath databricks {self.command} `{self.target}`", "", "| check | result | fix |"]
-        lines.append("|---|---|---|")
+        """What was established (the deployed job, the smoke run), then every check."""
+        lines = [f"### goldenpath databricks {self.command} `{self.target}`", ""]
+        facts = self._fact_rows()
+        if facts:
+            lines += ["| | |", "|---|---|", *(f"| {name} | {_cell(value)} |" for name, value in facts), ""]
+        lines += ["| check | result | fix |", "|---|---|---|"]
         for finding in self.findings:
             mark = "ok" if finding.ok else "**failed**"
             fix = f"`{finding.fix}`" if finding.fix else ""
             lines.append(f"| {finding.check} | {mark}: {_cell(finding.message)} | {_cell(fix)} |")
         return "\n".join(lines) + "\n"
+
+    def _fact_rows(self) -> list[tuple[str, str]]:
+        facts = self.facts
+        rows = [("target", f"`{self.target}`")] if facts else []
+        if facts.get("job_url"):
+            rows.append(("job", f"[{facts.get('job_name') or facts.get('job_id')}]({facts['job_url']})"))
+        if facts.get("tags"):
+            rows.append(
+                ("tags", ", ".join(f"`{key}={value}`" for key, value in sorted(facts["tags"].items())))
+            )
+        for key in ("identity", "run_as", "version"):
+            if facts.get(key):
+                rows.append((key.replace("_", " ") if key != "run_as" else key, f"`{facts[key]}`"))
+        if facts.get("result"):
+            rows.append(("smoke run", f"{facts['result']} ([run page]({facts.get('run_url')}))"))
+        return rows
 
 
 def _cell(text: str) -> str:
