@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.service.catalog import PermissionsChange, Privilege
-from fakes.databricks import FakeWorkspaceServer, Outcome, Workspace, seed_healthy
 
+from fakes.databricks import FakeWorkspaceServer, Outcome, Workspace, seed_healthy
 from goldenpath.cli import main
 from goldenpath.databricks.bundle import BundleError, BundleTarget, load_bundle
 from goldenpath.databricks.smoke import parse_duration
