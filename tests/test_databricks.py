@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,8 +46,6 @@ def server(
     monkeypatch: pytest.MonkeyPatch, acc: BundleTarget, tmp_path: Path
 ) -> Iterator[FakeWorkspaceServer]:
     """A healthy acc workspace; the SDK finds it through its own environment, like in a workflow."""
-    import os
-
     for name in list(os.environ):
         if name.startswith(SDK_ENV):
             monkeypatch.delenv(name)
@@ -578,3 +579,26 @@ def test_trace_refuses_what_it_cannot_read(repo: Path, capsys: pytest.CaptureFix
     )
     code, _, err = run(repo, capsys, "trace", "what?")
     assert code == 2 and "git sha" in err
+
+
+def test_the_fake_runs_standalone_from_a_seed_file(tmp_path: Path) -> None:
+    """What a manual act run or another tool starts: `python -m fakes.databricks --seed ...`."""
+    seed = tmp_path / "seed.json"
+    seed.write_text(
+        json.dumps({"catalogs": ["acc_rtl"], "tokens": {"dapi-seeded": "someone"}}), encoding="utf-8"
+    )
+    tests = Path(__file__).parent
+    with subprocess.Popen(
+        [sys.executable, "-m", "fakes.databricks", "--seed", str(seed)],
+        cwd=tests,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            url = process.stdout.readline().strip()
+            client = WorkspaceClient(host=url, token="dapi-seeded")
+            assert client.current_user.me().user_name == "someone"
+            assert client.catalogs.get("acc_rtl").name == "acc_rtl"
+        finally:
+            process.terminate()
