@@ -210,3 +210,25 @@ def test_an_oidc_repo_deploys_acc_through_the_oidc_workflow(
         assert call["auth"]["DATABRICKS_AUTH_TYPE"] == "github-oidc"
         assert call["auth"]["DATABRICKS_CLIENT_ID"] == "e2e-acc-client-id"
         assert call["auth"]["DATABRICKS_CLIENT_SECRET"] is None
+
+
+def test_smoke_run_runs_the_deployed_job_and_links_the_run(
+    harness: Harness, deployable: GeneratedRepo, workspace: FakeWorkspaceServer, tmp_path: Path
+) -> None:
+    repo = deployable.fork(tmp_path)
+    caller = repo.path / ".github" / "workflows" / "deploy.yml"
+    text, count = re.subn(
+        r"(?m)^(\s+)target: acc$", r"\g<0>\n\g<1>smoke-run: true", caller.read_text("utf-8")
+    )
+    assert count == 1
+    caller.write_text(text, encoding="utf-8")
+    repo.commit("Smoke-run the acc deploy")
+    runs_before = set(workspace.workspace.runs)
+    run = harness.run(repo, WORKFLOW, "push", secrets=fake_secrets(harness))
+
+    assert run.returncode == 0, run.tail()
+    assert run.steps(only_job(run))["goldenpath databricks smoke"] == "Success"
+    (run_id,) = set(workspace.workspace.runs) - runs_before
+    smoke = workspace.workspace.runs[run_id]
+    assert smoke["state"]["result_state"] == "SUCCESS"
+    assert f"SUCCESS ([run page]({smoke['run_page_url']}))" in summary_of(run)
