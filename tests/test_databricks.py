@@ -186,6 +186,26 @@ def test_preflight_rejected_credentials(
     assert list(checks(out)) == ["auth"] and "rejected the credentials" in checks(out)["auth"]["message"]
 
 
+def test_preflight_oauth_m2m_with_a_wrong_secret(
+    server: FakeWorkspaceServer,
+    repo: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The CI auth: client id and secret, exchanged for a token at the workspace's OAuth endpoint."""
+    server.workspace.oauth_clients[ACC_SP] = "right-secret"
+    monkeypatch.delenv("DATABRICKS_TOKEN")
+    monkeypatch.setenv("DATABRICKS_CLIENT_ID", ACC_SP)
+    monkeypatch.setenv("DATABRICKS_CLIENT_SECRET", "wrong-secret")
+    code, out, _ = run(repo, capsys, "databricks", "preflight", "--target", "acc", "--json")
+    assert code == 1 and "invalid_client" in checks(out)["auth"]["message"]
+
+    monkeypatch.setenv("DATABRICKS_CLIENT_SECRET", "right-secret")
+    code, out, _ = run(repo, capsys, "databricks", "preflight", "--target", "acc", "--json")
+    assert code == 0, out
+    assert json.loads(out)["identity"] == ACC_SP
+
+
 def test_preflight_without_any_auth_is_a_config_error(
     server: FakeWorkspaceServer,
     repo: Path,

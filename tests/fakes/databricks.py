@@ -597,7 +597,10 @@ class _Handler(BaseHTTPRequestHandler):
                 HTTPStatus.NOT_FOUND, "ENDPOINT_NOT_FOUND", f"No API found for '{self.command} {path}'"
             )
         except ApiError as error:
-            self._reply(error.status, {"error_code": error.code, "message": str(error)})
+            if path.startswith("/oidc/"):  # OAuth endpoints answer in RFC 6749 form
+                self._reply(error.status, {"error": error.code, "error_description": str(error)})
+            else:
+                self._reply(error.status, {"error_code": error.code, "message": str(error)})
 
     def _body(self, raw: bytes) -> dict[str, Any]:
         if not raw:

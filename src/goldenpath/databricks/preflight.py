@@ -54,7 +54,7 @@ def check_auth(client: WorkspaceClient) -> tuple[Finding, str | None]:
     """Who the credentials authenticate as; nothing else can be checked without it."""
     try:
         me = client.current_user.me()
-    except DatabricksError as exc:
+    except (DatabricksError, ValueError) as exc:  # the SDK raises ValueError when a token exchange fails
         fix = "check the credentials in the SDK's auth environment (or --profile) for this workspace"
         return Finding("auth", False, f"{client.config.host} rejected the credentials: {exc}", fix), None
     identity = me.user_name or me.id or "unknown"
