@@ -206,6 +206,15 @@ def test_preflight_oauth_m2m_with_a_wrong_secret(
     assert json.loads(out)["identity"] == ACC_SP
 
 
+def test_a_refused_request_fails_the_command_with_the_reason(
+    server: FakeWorkspaceServer, repo: Path, capsys: pytest.CaptureFixture[str], acc: BundleTarget
+) -> None:
+    server.workspace.denied.add(f"/api/2.1/unity-catalog/effective-permissions/CATALOG/{acc.catalog}")
+    code, out, err = run(repo, capsys, "databricks", "preflight", "--target", "acc")
+    assert code == 1 and out == ""
+    assert "failed the request" in err and "may not call" in err
+
+
 def test_preflight_without_any_auth_is_a_config_error(
     server: FakeWorkspaceServer,
     repo: Path,

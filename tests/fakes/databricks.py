@@ -105,6 +105,7 @@ class Workspace:
     experiments: dict[str, str] = field(default_factory=dict)  # name -> id
     mlflow_runs: dict[str, dict[str, Any]] = field(default_factory=dict)  # run id -> {experiment_id, tags}
     model_versions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # full name -> versions
+    denied: set[str] = field(default_factory=set)  # paths that answer 403 PERMISSION_DENIED
     calls: list[Call] = field(default_factory=list)
     url: str = ""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
@@ -585,6 +586,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.workspace.calls.append(Call(self.command, path, query, body))
         try:
             identity = self._identity(path)
+            if path in self.workspace.denied:
+                raise ApiError(HTTPStatus.FORBIDDEN, "PERMISSION_DENIED", f"{identity} may not call {path}")
             for method, pattern, handler in ROUTES:
                 match = pattern.fullmatch(path)
                 if match and method == self.command:

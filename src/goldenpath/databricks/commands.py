@@ -97,7 +97,10 @@ def _checked(args: argparse.Namespace, run: Callable[[WorkspaceClient, BundleTar
     except (BundleError, ClientConfigError) as exc:
         return _usage(str(exc))
     progress(f"goldenpath databricks: {bundle.name} target {bundle.target} on {client.config.host}")
-    report = run(client, bundle)
+    try:
+        report = run(client, bundle)
+    except OSError as exc:  # DatabricksError and requests' errors: the workspace refused or failed
+        return _workspace_failed(client, exc)
     print(report.as_json() if args.json else report.as_text())
     write_step_summary(report.as_markdown())
     return report.exit_code
@@ -109,15 +112,24 @@ def _trace(args: argparse.Namespace) -> int:
         targets = [args.target] if args.target else target_names(args.path)
         bundles = [load_bundle(args.path, target) for target in targets]
         client = workspace_client(args.profile, bundles[0].host)
-        links = Tracer(client, bundles).trace(args.query)
     except (BundleError, ClientConfigError, TraceQueryError) as exc:
         return _usage(str(exc))
+    try:
+        links = Tracer(client, bundles).trace(args.query)
+    except OSError as exc:
+        return _workspace_failed(client, exc)
     if args.json:
         print(json.dumps(as_dict(args.query, links), indent=2))
     else:
         print(as_table(args.query, links))
     write_step_summary(f"### goldenpath trace `{args.query}`\n\n```\n{as_table(args.query, links)}\n```\n")
     return EXIT_OK if links else EXIT_REFUSED
+
+
+def _workspace_failed(client: WorkspaceClient, exc: OSError) -> int:
+    """Nothing was changed; the same command can simply run again once the workspace answers."""
+    print(f"goldenpath: {client.config.host} failed the request: {exc}", file=sys.stderr)
+    return EXIT_REFUSED
 
 
 def _usage(message: str) -> int:
