@@ -174,7 +174,14 @@ def test_reusable_build_interface() -> None:
     assert "poetry build --format wheel" in [step.get("run") for step in job["steps"]]
 
 
-DEPLOY_INPUTS = {"environment": None, "target": None, "databricks-host": None, "python-version": "3.11"}
+DEPLOY_INPUTS = {
+    "environment": None,
+    "target": None,
+    "databricks-host": None,
+    "python-version": "3.11",
+    "smoke-run": False,
+    "smoke-timeout": "30m",
+}
 
 
 @pytest.mark.parametrize(
@@ -218,21 +225,36 @@ def test_deploy_interfaces(
         "auth-mode": auth_mode,
         "target": "${{ inputs.target }}",
         "host": "${{ inputs.databricks-host }}",
+        "smoke-run": "${{ inputs.smoke-run }}",
+        "smoke-timeout": "${{ inputs.smoke-timeout }}",
     }
+    outputs = {name: spec["value"] for name, spec in call["outputs"].items()}
+    assert outputs["job-id"] == "${{ jobs.deploy.outputs.job-id }}"
+    assert job["outputs"]["job-id"] == "${{ steps.deploy.outputs.job-id }}"
+    assert job["outputs"]["run-url"] == "${{ steps.deploy.outputs.run-url }}"
     assert set(deploy["env"]) == set(secrets), "every declared secret reaches the action, nothing more"
     assert "env" not in job, "the action derives the Databricks auth type from auth-mode, in one place"
 
 
-def test_bundle_deploy_runs_validate_then_deploy_with_version_and_sha() -> None:
+def test_bundle_deploy_runs_validate_preflight_deploy_verify_then_smoke() -> None:
     action = _load(REPO_ROOT / "actions/bundle-deploy/action.yml")
-    assert set(action["inputs"]) == {"auth-mode", "target", "host"}
+    assert set(action["inputs"]) == {"auth-mode", "target", "host", "smoke-run", "smoke-timeout"}
+    assert action["inputs"]["smoke-run"]["default"] == "false"
+    assert {"job-id", "run-url"} <= set(action["outputs"])
     steps = action["runs"]["steps"]
     setup_cli = [s for s in steps if str(s.get("uses", "")).startswith("databricks/setup-cli@")]
     assert len(setup_cli) == 1
     scripts = [s.get("run", "") for s in steps]
     validate = next(i for i, r in enumerate(scripts) if 'databricks bundle validate -t "$TARGET"' in r)
     deploy = next(i for i, r in enumerate(scripts) if 'databricks bundle deploy -t "$TARGET"' in r)
-    assert validate < deploy
+    preflight = next(i for i, r in enumerate(scripts) if "databricks preflight" in r)
+    verify = next(i for i, r in enumerate(scripts) if "databricks verify" in r)
+    smoke = next(i for i, r in enumerate(scripts) if "databricks smoke" in r)
+    assert validate < preflight < deploy < verify < smoke
+    assert steps[smoke]["if"] == "inputs.smoke-run == 'true'"
+    assert '--git-sha "$GITHUB_SHA"' in scripts[verify] and '--version "$PACKAGE_VERSION"' in scripts[verify]
+    install = next(i for i, s in enumerate(steps) if "/actions/install-goldenpath@" in str(s.get("uses", "")))
+    assert install < preflight
     assert '--var "git_sha=${GITHUB_SHA}"' in scripts[deploy]
     assert '--var "package_version=${PACKAGE_VERSION}"' in scripts[deploy]
     assert "GITHUB_STEP_SUMMARY" in scripts[-1]

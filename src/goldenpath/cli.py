@@ -18,6 +18,7 @@ from typing import Any
 
 from goldenpath import __version__
 from goldenpath.console import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
+from goldenpath.databricks import commands as databricks_commands
 from goldenpath.fleet import command as fleet
 from goldenpath.github import commands as github_commands
 from goldenpath.github import release
@@ -33,6 +34,7 @@ _CONCERNS: list[Callable[[Any], None]] = [
     release.register,
     fleet.register,
     register_update,
+    databricks_commands.register,
 ]
 
 

@@ -274,6 +274,20 @@ class GeneratedRepo:
     def head(self) -> str:
         return git(self.path, "rev-parse", "HEAD").strip()
 
+    def point_at_workspace(self, settings: Settings, url: str) -> None:
+        """Every settings workspace host in the bundle and the deploy workflow becomes `url` (a fake workspace).
+
+        What a platform team whose settings named that host would have rendered;
+        the settings themselves only accept https hosts, the fake serves http.
+        """
+        for relative in ("databricks.yml", ".github/workflows/deploy.yml"):
+            path = self.path / relative
+            text = path.read_text(encoding="utf-8")
+            for environment in settings.environments.values():
+                text = text.replace(environment.host, url)
+            path.write_text(text, encoding="utf-8")
+        self.commit("Point the workspace hosts at the fake workspace")
+
 
 @dataclass
 class Harness:
