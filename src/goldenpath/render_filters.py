@@ -4,26 +4,23 @@ Both template engines load these as Jinja filters (hooks/goldenpath_jinja.py), s
 copier and cookiecutter write every answer the same way. Each filter returns a
 complete token of its language (a quoted literal, or Markdown text) that reads
 back as exactly the answer, whatever it contains: quotes, backslashes, `${{ }}`,
-`{{ }}`, HTML, right-to-left marks, emoji. Invisible characters (controls,
+`{{ }}`, HTML, right-to-left marks, emoji. Invisible characters (controls, odd spaces,
 format marks, line separators) are always written as escapes, never raw, so no
-generated file hides text a reviewer cannot see.
+generated file hides text a reviewer cannot see (`is_invisible`).
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 
-# Control, format (bidi marks, zero-width), surrogate, private-use and unassigned
-# characters, and the Unicode line/paragraph separators: never written raw.
-_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 # Markdown: ASCII punctuation that starts markup (emphasis, links, HTML, code,
 # entities, lists, headings, tables, math, emoji shortcodes, autolinks via ':').
-_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-!|~&:@$=^\"'")
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-!|~&:@$=^")
 
 
 def is_invisible(char: str) -> bool:
-    return unicodedata.category(char) in _INVISIBLE_CATEGORIES
+    """Controls, format marks (bidi, zero-width), separators and spaces other than U+0020, unassigned."""
+    return char != " " and not char.isprintable()
 
 
 def _unicode_escape(char: str) -> str:
@@ -125,7 +122,7 @@ def markdown_text(text: str) -> str:
             or is_invisible(char)
             or www_dot
             or (index == 0 and char.isdigit())
-            or (at_edge and char.isspace())
+            or (at_edge and char == " ")
         ):
             out.append(f"&#{ord(char)};")
         else:
