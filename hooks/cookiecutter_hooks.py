@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from cookiecutter import prompt
+from cookiecutter import prompt  # type: ignore[import-untyped]
 from jinja2 import Environment
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]

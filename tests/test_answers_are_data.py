@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import markdown
+import markdown  # type: ignore[import-untyped]
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -46,7 +46,7 @@ CORPUS = {
     "quote-at-end": 'Forecast "weekly"',
     "quotes-at-both-ends": '"Forecast weekly"',
     "single-quotes-at-both-ends": "'Forecast' weekly '",
-    "triple-quotes": 'Forecast """weekly""" and \'\'\'daily\'\'\'',
+    "triple-quotes": "Forecast \"\"\"weekly\"\"\" and '''daily'''",
     "backslashes": "C:\\models\\new \\n is not a newline \\",
     "github-expression": "${{ secrets.GITHUB_TOKEN }} ${{ github.event.issue.title }}",
     "shell-substitution": "$(touch /tmp/pwned) `id`; rm -rf ~ && echo $HOME",
@@ -55,7 +55,7 @@ CORPUS = {
     "html": "<script>alert(1)</script> <b>bold</b> &amp; <!-- hidden -->",
     "markdown": "# Title *em* [link](https://evil.example) www.example.com a@b.io :smile: | a | $x$",
     "unicode": "Prévision — 需求预测 — Прогноз спроса",
-    "right-to-left-marks": "\u202eevil\u202c and \u200fמודל חיזוי\u200f \u2066iso\u2069",
+    "right-to-left-marks": "\u202eevil\u202c and \u200f\u05de\u05d5\u05d3\u05dc \u05d7\u05d9\u05d6\u05d5\u05d9\u200f \u2066iso\u2069",
     "emoji": "Forecast 📈 demand 🛒 👩\u200d🔬",
     "yaml-lookalikes": "yes: no # not a comment & *anchor !tag - [x] {a: b}",
     "toml-lookalikes": 'x = """y""" [table] # c',
@@ -66,7 +66,7 @@ CORPUS = {
 
 def _markdown_it_paragraph(source: str) -> str:
     """The paragraph as CommonMark (markdown-it-py) renders it, with GFM tables and strikethrough."""
-    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(source)
+    return str(MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(source))
 
 
 @pytest.mark.parametrize("text", CORPUS.values(), ids=CORPUS.keys())
@@ -139,7 +139,9 @@ def test_markdown_code_spans_hold_backticks(text: str) -> None:
         ("Costs ${var.catalog}", "'${v'"),
     ],
 )
-def test_unrepresentable_descriptions_are_refused_with_a_valid_example(description: str, fragment: str) -> None:
+def test_unrepresentable_descriptions_are_refused_with_a_valid_example(
+    description: str, fragment: str
+) -> None:
     error = answer_error("description", {"description": description}, SETTINGS)
     assert fragment in error
     assert "for example 'Weekly demand forecast per store'" in error
@@ -222,7 +224,11 @@ def test_corpus_renders_as_data_in_both_engines(
 
 
 @pytest.mark.slow
-@given(description=st.text(min_size=1, max_size=DESCRIPTION_MAX_LENGTH).filter(lambda t: not description_error(t)))
+@given(
+    description=st.text(min_size=1, max_size=DESCRIPTION_MAX_LENGTH).filter(
+        lambda t: not description_error(t)
+    )
+)
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_valid_description_renders_as_data_in_both_engines(
     description: str, tmp_path_factory: pytest.TempPathFactory, baseline_runs: list[str]

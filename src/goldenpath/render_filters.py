@@ -101,7 +101,9 @@ def json_string(text: str) -> str:
             out.append(char)
         else:
             encoded = char.encode("utf-16-be")
-            out.extend(f"\\u{int.from_bytes(encoded[i : i + 2], 'big'):04x}" for i in range(0, len(encoded), 2))
+            out.extend(
+                f"\\u{int.from_bytes(encoded[i : i + 2], 'big'):04x}" for i in range(0, len(encoded), 2)
+            )
     return '"' + "".join(out) + '"'
 
 
