@@ -273,3 +273,11 @@ def test_the_worst_description_installs_tests_and_checks_green(
         EXAMPLE_ANSWERS["repo_name"],
     )
     assert metadata.stdout.rstrip("\n") == WORST
+    # The package's own warnings fail the run (-W error for it), so none can creep in unseen.
+    init = next((repo / "src").glob("*/__init__.py"))
+    init.write_text(
+        init.read_text() + 'import warnings\n\nwarnings.warn("new", DeprecationWarning, stacklevel=1)\n'
+    )
+    failed = poetry(repo, "run", "pytest", "--no-cov", "tests/test_config.py", check=False)
+    assert failed.returncode != 0
+    assert "DeprecationWarning: new" in failed.stdout
