@@ -280,4 +280,4 @@ def test_the_worst_description_installs_tests_and_checks_green(
     )
     failed = poetry(repo, "run", "pytest", "--no-cov", "tests/test_config.py", check=False)
     assert failed.returncode != 0
-    assert "DeprecationWarning: new" in failed.stdout
+    assert "DeprecationWarning: new" in failed.stdout + failed.stderr
