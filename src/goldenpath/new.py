@@ -29,6 +29,7 @@ from copier.errors import (
 
 from goldenpath import __version__
 from goldenpath.console import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
+from goldenpath.naming import example_repo_name
 from goldenpath.project import QUESTIONS, as_bool
 from goldenpath.refs import expected_ref
 from goldenpath.settings import load_settings
@@ -72,13 +73,15 @@ def register(commands: Any) -> None:
     new.set_defaults(handler=_new)
 
 
-def parse_data(pairs: list[str]) -> dict[str, Any]:
+def parse_data(pairs: list[str], example_name: str) -> dict[str, Any]:
     """`--data KEY=VALUE` pairs as answers; a malformed, unknown or repeated key is a usage error."""
     answers: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise NewError(f"--data {pair!r} is not KEY=VALUE; for example --data team=ds-rtl", EXIT_USAGE)
+            raise NewError(
+                f"--data {pair!r} is not KEY=VALUE; for example --data repo_name={example_name}", EXIT_USAGE
+            )
         if key not in QUESTIONS:
             raise NewError(
                 f"--data {key!r} is not a question; the questions are {', '.join(QUESTIONS)}", EXIT_USAGE
@@ -129,8 +132,7 @@ def render(dest: Path, answers: dict[str, Any], defaults: bool, source: str, vcs
                 source, dest, data=answers, defaults=defaults, vcs_ref=vcs_ref, unsafe=True, quiet=True
             )
     except (ValueError, InteractiveSessionError, CopierAnswersInterrupt, UserMessageError) as exc:
-        if dest.exists() and not existed:
-            shutil.rmtree(dest)
+        _empty_again(dest, existed)
         if isinstance(exc, InteractiveSessionError):
             raise NewError(
                 "some answers are missing and there is no terminal to ask them; give them with "
@@ -140,6 +142,20 @@ def render(dest: Path, answers: dict[str, Any], defaults: bool, source: str, vcs
         if isinstance(exc, CopierAnswersInterrupt):
             raise NewError("interrupted", EXIT_REFUSED) from exc
         raise NewError(one_paragraph(str(exc)), EXIT_REFUSED) from exc
+
+
+def _empty_again(dest: Path, existed: bool) -> None:
+    """Undo a failed render: remove what it created (DEST was missing or empty before)."""
+    if not dest.exists():
+        return
+    if not existed:
+        shutil.rmtree(dest)
+        return
+    for child in dest.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
 
 
 def next_steps(dest: Path, source: str) -> str:
@@ -167,11 +183,11 @@ def next_steps(dest: Path, source: str) -> str:
 
 def _new(args: argparse.Namespace) -> int:
     try:
-        answers = parse_data(args.data)
+        example_name = example_repo_name(load_settings())
+        answers = parse_data(args.data, example_name)
         if args.dest is None and "repo_name" not in answers:
             raise NewError(
-                "give DEST or --data repo_name=<name>, e.g. goldenpath new rtl-forecasting-demand-weekly",
-                EXIT_USAGE,
+                f"give DEST or --data repo_name=<name>, e.g. --data repo_name={example_name}", EXIT_USAGE
             )
         dest = Path(args.dest if args.dest is not None else answers["repo_name"])
         source, vcs_ref = template_source(args.template, args.vcs_ref)
