@@ -6,9 +6,14 @@ hooks hold no rules of their own.
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from cookiecutter import prompt  # type: ignore[import-untyped]
+from jinja2 import Environment
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 if str(TEMPLATE_ROOT / "src") not in sys.path:
@@ -45,3 +50,28 @@ def write_copier_answers(context: dict[str, Any], destination: Path = Path()) ->
         **_answers(context),
     }
     (destination / ANSWERS_FILE).write_text(answers_file_text(record), encoding="utf-8")
+
+
+def keep_answers_literal() -> None:
+    """Render only the template's own defaults as Jinja, never a given answer.
+
+    With `--no-input`, cookiecutter renders every value as a Jinja template,
+    answers included, so a description holding `{{ }}` would be evaluated
+    (copier never renders answers). Values that are not one of
+    template/cookiecutter.json's own strings are taken literally. Idempotent:
+    cookiecutter builds several environments per run.
+    """
+    original = prompt.render_variable
+    if getattr(original, "keeps_answers_literal", False):
+        return
+    defaults = json.loads((TEMPLATE_ROOT / "template" / "cookiecutter.json").read_text(encoding="utf-8"))
+    own = {value for value in defaults.values() if isinstance(value, str)}
+
+    def render_variable(env: Environment, raw: Any, cookiecutter_dict: dict[str, Any]) -> Any:
+        if isinstance(raw, str) and raw not in own:
+            return raw
+        return original(env, raw, cookiecutter_dict)
+
+    literal: Callable[..., Any] = render_variable
+    literal.keeps_answers_literal = True  # type: ignore[attr-defined]
+    prompt.render_variable = literal

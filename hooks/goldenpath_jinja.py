@@ -33,14 +33,16 @@ from goldenpath.project import (  # noqa: E402  (import after the path is set)
     default_description,
     default_team,
 )
+from goldenpath.render_filters import FILTERS  # noqa: E402
 from goldenpath.settings import SETTINGS_FILENAME, Settings, load_settings  # noqa: E402
 
 
 class GoldenpathExtension(Extension):
-    """Adds `goldenpath*` globals; every template decision is made in Python."""
+    """Adds `goldenpath*` globals and the escaping filters; every template decision is made in Python."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
+        environment.filters.update(FILTERS)
         settings = load_settings(TEMPLATE_ROOT / SETTINGS_FILENAME)
         environment.globals.update(
             goldenpath=lambda answers: _project(answers, settings),

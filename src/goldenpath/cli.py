@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from goldenpath import __version__
+from goldenpath import __version__, new
 from goldenpath.console import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from goldenpath.databricks import commands as databricks_commands
 from goldenpath.fleet import command as fleet
@@ -35,6 +35,7 @@ _CONCERNS: list[Callable[[Any], None]] = [
     fleet.register,
     register_update,
     databricks_commands.register,
+    new.register,
 ]
 
 

@@ -8,7 +8,8 @@ copier-made and a cookiecutter-made repository cannot drift apart.
 from __future__ import annotations
 
 import hashlib
-import json
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,15 @@ QUESTIONS = (
 )
 ANSWERS_FILE = ".copier-answers.yml"
 ANSWERS_HEADER = "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n"
+# The description becomes the package summary (PyPI allows 512), the job's
+# description and the README's first line; GitHub's repository description allows 350.
+DESCRIPTION_MAX_LENGTH = 200
+DESCRIPTION_EXAMPLE = "Weekly demand forecast per store"
+# Line breaks, other control characters and lone surrogates cannot be one line of text.
+_NOT_ONE_LINE = frozenset({"Cc", "Cs", "Zl", "Zp"})
+# What the Databricks CLI substitutes in bundle files (`${var.x}`, `${bundle.target}`);
+# it has no escape for it in the versions deployed today.
+_BUNDLE_REFERENCE = re.compile(r"\$\{[A-Za-z]")
 WORKFLOW_FILES = {
     "test": "reusable-test.yml",
     "build": "reusable-build.yml",
@@ -133,11 +143,6 @@ class Project:
         }
         return {tag: values[tag] for tag in REQUIRED_TAGS}
 
-    @staticmethod
-    def quote(text: str) -> str:
-        """A double-quoted string valid in TOML, YAML and Python alike."""
-        return json.dumps(text, ensure_ascii=False)
-
 
 def answer_error(question: str, answers: dict[str, Any], settings: Settings) -> str:
     """Why `answers[question]` is refused, or "" when it is fine."""
@@ -146,8 +151,7 @@ def answer_error(question: str, answers: dict[str, Any], settings: Settings) -> 
         problems = check_repo_name(str(value or ""), settings)
         return format_problems(str(value or ""), problems, settings) if problems else ""
     if question == "description":
-        text = str(value or "")
-        return "" if text.strip() and "\n" not in text else "description must be one non-empty line"
+        return description_error(str(value or ""))
     if question == "team":
         denied = may_create(str(value or ""), str(answers.get("repo_name", "")), settings)
         return f"{denied}; for example 'ml-platform'" if denied else ""
@@ -170,6 +174,31 @@ def answer_error(question: str, answers: dict[str, Any], settings: Settings) -> 
 def default_description(repo_name: str) -> str:
     """The description offered when nobody wrote one (copier, cookiecutter and create-repo)."""
     return f"{repo_name}: an ML project on the goldenpath"
+
+
+def description_error(text: str) -> str:
+    """Why `text` cannot be the description (one line of plain text), or ""."""
+    example = f"for example {DESCRIPTION_EXAMPLE!r}"
+    if not text.strip():
+        return f"description must not be empty; {example}"
+    if len(text) > DESCRIPTION_MAX_LENGTH:
+        return (
+            f"description is {len(text)} characters, the limit is {DESCRIPTION_MAX_LENGTH} "
+            f"(it is the package summary and the job's description); {example}"
+        )
+    for position, char in enumerate(text, start=1):
+        if unicodedata.category(char) in _NOT_ONE_LINE:
+            name = unicodedata.name(char, "a control character")
+            return (
+                f"description must be one line without control characters, but character {position} "
+                f"is U+{ord(char):04X} ({name}); {example}"
+            )
+    if reference := _BUNDLE_REFERENCE.search(text):
+        return (
+            f"description must not contain {reference.group()!r}...: the Databricks bundle would "
+            f"substitute it as a variable reference like '${{var.catalog}}'; {example}"
+        )
+    return ""
 
 
 def default_team(repo_name: str, settings: Settings) -> str:
