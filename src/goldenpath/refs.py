@@ -13,6 +13,10 @@ pin-refs` and every self-reference follows.
 its key also records which slug the tree is pinned to, which is how pin-refs
 recognises the old self-references after the org or repo name changed, while
 leaving references to any other repository alone.
+
+It also holds the one definition of a release tag (`ReleaseTag`, semver
+ordered) and of the releases among a list of tags (`releases`), which
+`release`, `update`, the changelog and the fleet scan share.
 """
 
 from __future__ import annotations
