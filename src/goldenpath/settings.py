@@ -22,6 +22,8 @@ ENVIRONMENT_NAMES = ("dev", "acc", "prd")
 # CI deploys these (acc on every push to main, prd on a release tag); dev is each developer's own.
 DEPLOYED_ENVIRONMENTS = ("acc", "prd")
 ALL_UNITS = "all"
+# Kinds of project the template can make; `project_kinds` in the settings picks which are offered.
+PROJECT_KINDS = ("batch", "serving")
 
 
 class SettingsError(ValueError):
@@ -72,6 +74,8 @@ class Settings:
     coverage_min: int
     naming: NamingRules
     source: Path
+    # Offered kinds, the default first; a fork switches one off by leaving it out.
+    project_kinds: tuple[str, ...] = PROJECT_KINDS
 
     @property
     def python_supported(self) -> tuple[str, ...]:
@@ -169,7 +173,22 @@ def parse_settings(raw: Any, source: Path) -> Settings:
             reserved_words=tuple(str(w) for w in reader.sequence("naming.reserved_words")),
         ),
         source=source,
+        project_kinds=_project_kinds(reader),
     )
+
+
+def _project_kinds(reader: _Reader) -> tuple[str, ...]:
+    """Optional key (forks older than it offer every kind); the first listed is the default."""
+    if not reader.has("project_kinds"):
+        return PROJECT_KINDS
+    kinds = [str(kind) for kind in reader.sequence("project_kinds")]
+    unknown = sorted(set(kinds) - set(PROJECT_KINDS))
+    if unknown or len(set(kinds)) != len(kinds):
+        reader.fail(
+            "project_kinds",
+            f"must list distinct kinds from {list(PROJECT_KINDS)}, got {kinds}",
+        )
+    return tuple(kinds)
 
 
 def _team_units(reader: _Reader, team: str, spec: Any) -> tuple[str, ...]:
