@@ -146,3 +146,20 @@ def test_an_oidc_repo_deploys_acc_through_the_oidc_workflow(
         assert call["auth"]["DATABRICKS_AUTH_TYPE"] == "github-oidc"
         assert call["auth"]["DATABRICKS_CLIENT_ID"] == "e2e-acc-client-id"
         assert call["auth"]["DATABRICKS_CLIENT_SECRET"] is None
+
+
+def test_a_serving_repo_deploys_through_the_same_caller(
+    harness: Harness, generated: GeneratedRepo, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The serving kind's bundle holds more resources; its deploy.yml and the central workflow are the same."""
+    repo = GeneratedRepo.create(
+        tmp_path_factory.mktemp("serving"), harness.settings, {"project_kind": "serving"}
+    )
+    caller = Path(".github", "workflows", WORKFLOW)
+    assert (repo.path / caller).read_text() == (generated.path / caller).read_text()
+    assert (repo.path / "resources" / "serving.yml").is_file()
+    run = harness.run(repo, WORKFLOW, "push", secrets=fake_secrets(harness))
+    assert_deployed(run, harness, "acc", repo.head())
+    assert (harness.settings.release_line, ".github/workflows/reusable-deploy.yml") in run.resolved(
+        harness.settings.central_slug
+    )
