@@ -22,7 +22,14 @@ from goldenpath.naming import (
     may_create,
 )
 from goldenpath.refs import expected_ref, project_version
-from goldenpath.settings import ALL_UNITS, DEPLOYED_ENVIRONMENTS, PROJECT_KINDS, Environment, Settings
+from goldenpath.settings import (
+    ALL_UNITS,
+    DEPLOYED_ENVIRONMENTS,
+    PROJECT_KINDS,
+    SERVING_KIND,
+    Environment,
+    Settings,
+)
 
 AUTH_MODES = ("service-principal-secrets", "oidc")
 QUESTIONS = (
@@ -35,7 +42,6 @@ QUESTIONS = (
     "auth_mode",
     "include_example",
 )
-SERVING = "serving"
 # Model Serving capacity per target: production stays warm for latency; the others may sleep.
 SERVING_WORKLOAD_SIZE = "Small"
 SCALE_TO_ZERO_EXCEPT = ("prd",)
@@ -71,7 +77,7 @@ class Project:
     @property
     def serving(self) -> bool:
         """A serving repo adds a Unity Catalog model, a Model Serving endpoint and a roll-out step."""
-        return self.kind == SERVING
+        return self.kind == SERVING_KIND
 
     @property
     def serving_workload_size(self) -> str:
@@ -172,7 +178,7 @@ def answer_error(question: str, answers: dict[str, Any], settings: Settings) -> 
     if question == "include_example":
         if not isinstance(value, bool):
             return f"include_example must be true or false, got {value!r}"
-        if not value and answers.get("project_kind") == SERVING:
+        if not value and answers.get("project_kind") == SERVING_KIND:
             return (
                 "include_example must be true for project_kind 'serving': the endpoint serves the "
                 "example model until you replace it with yours"

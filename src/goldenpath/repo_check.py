@@ -26,11 +26,10 @@ from goldenpath.naming import (
     check_tag_value,
     derive_names,
 )
-from goldenpath.settings import Settings
+from goldenpath.settings import SERVING_KIND, Settings
 
 ANSWERS_FILE = ".copier-answers.yml"
 BUNDLE_FILE = "databricks.yml"
-SERVING_KIND = "serving"
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ ENVIRONMENT_NAMES = ("dev", "acc", "prd")
 DEPLOYED_ENVIRONMENTS = ("acc", "prd")
 ALL_UNITS = "all"
 # Kinds of project the template can make; `project_kinds` in the settings picks which are offered.
-PROJECT_KINDS = ("batch", "serving")
+SERVING_KIND = "serving"
+PROJECT_KINDS = ("batch", SERVING_KIND)
 
 
 class SettingsError(ValueError):
