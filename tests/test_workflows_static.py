@@ -278,7 +278,7 @@ def test_release_checks_everything_before_the_token_and_the_move() -> None:
     assert _release_steps(job) == [
         "actions/checkout",
         "actions/setup-python",
-        "python -m pip install --disable-pip-version-check --quiet .",
+        "install-goldenpath",
         'goldenpath release verify --tag "$TAG"',
         "app-token",
         'goldenpath release publish --tag "$TAG"',
@@ -418,6 +418,7 @@ def test_create_repo_is_a_thin_caller_with_typed_inputs_only_through_env() -> No
         "description",
         "team",
         "cost_center",
+        "project_kind",
         "python_version",
         "auth_mode",
         "include_example",
@@ -426,6 +427,8 @@ def test_create_repo_is_a_thin_caller_with_typed_inputs_only_through_env() -> No
     assert all(spec.get("description") and spec.get("type") for spec in inputs.values())
     settings = load_settings(REPO_ROOT / "goldenpath.yml")
     assert inputs["python_version"]["options"] == list(settings.python_supported), "follow python.runtimes"
+    assert inputs["project_kind"]["options"] == list(settings.project_kinds), "follow project_kinds"
+    assert inputs["project_kind"]["default"] == settings.project_kinds[0]
     assert inputs["python_version"]["default"] == settings.python_default
     assert inputs["auth_mode"]["options"] == list(AUTH_MODES)
     assert (inputs["dry_run"]["type"], inputs["dry_run"]["default"]) == ("boolean", False)

@@ -26,6 +26,7 @@ CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 TEMPLATE_README_HEADINGS = (
     "Names (derived from the repository name; do not rename by hand)",
     "Run locally",
+    "Serve online",  # serving repos only
     "Test",
     "Deploy",
     "Update from the template",

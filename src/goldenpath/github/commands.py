@@ -34,6 +34,9 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--description", help=f"one line; default: '{default_description('<name>')}'")
     parser.add_argument("--cost-center", help="default: tags.cost_center_default of the settings")
+    parser.add_argument(
+        "--project-kind", help="batch or serving; default: the first of project_kinds in the settings"
+    )
     parser.add_argument("--python-version", help="default: python.default of the settings")
     parser.add_argument("--auth-mode", choices=AUTH_MODES, default=AUTH_MODES[0])
     parser.add_argument("--no-example", action="store_true", help="leave out the example ML pipeline")
@@ -64,6 +67,7 @@ def _create_repo(args: argparse.Namespace) -> int:
     answers = {
         "repo_name": args.repo_name,
         "description": args.description or default_description(args.repo_name),
+        "project_kind": args.project_kind or settings.project_kinds[0],
         "team": args.team,
         "cost_center": args.cost_center or settings.cost_center_default,
         "python_version": args.python_version or settings.python_default,
