@@ -69,6 +69,13 @@ def test_ruff_lint_and_format_pass_as_generated(installed: Path) -> None:
 
 
 @pytest.mark.slow
+def test_mypy_strict_passes_as_generated(installed: Path) -> None:
+    """What the central test workflow runs with `type-check: true`, configured in pyproject.toml."""
+    result = poetry(installed, "run", "mypy")
+    assert "Success: no issues found" in result.stdout
+
+
+@pytest.mark.slow
 def test_pytest_passes_with_the_coverage_gate(installed: Path) -> None:
     result = poetry(installed, "run", "pytest")
     assert f"Required test coverage of {SETTINGS.coverage_min}" in result.stdout
