@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -150,9 +151,12 @@ def test_pre_commit_passes_on_the_fresh_repo(installed: Path, tmp_path: Path) ->
     repo = tmp_path / installed.name
     shutil.copytree(installed, repo, symlinks=True, ignore=shutil.ignore_patterns(".venv"))
     config = repo / ".pre-commit-config.yaml"
-    config.write_text(config.read_text().replace(f"https://github.com/{SETTINGS.central_slug}", str(central)))
+    # A file:// URL, not a bare path: zizmor's hook reads this file too, and a path is no repo URL to it.
+    config.write_text(config.read_text().replace(f"https://github.com/{SETTINGS.central_slug}", central.as_uri()))
     git(repo, "add", "-A")
     poetry(repo, "install", "--no-interaction")
     result = poetry(repo, "run", "pre-commit", "run", "--all-files", check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "goldenpath naming convention" in result.stdout
+    for hook in ("mypy (locked version)", "zizmor (GitHub Actions security)"):
+        assert re.search(rf"^{re.escape(hook)}\.+Passed$", result.stdout, re.M), result.stdout
