@@ -152,7 +152,9 @@ def test_pre_commit_passes_on_the_fresh_repo(installed: Path, tmp_path: Path) ->
     shutil.copytree(installed, repo, symlinks=True, ignore=shutil.ignore_patterns(".venv"))
     config = repo / ".pre-commit-config.yaml"
     # A file:// URL, not a bare path: zizmor's hook reads this file too, and a path is no repo URL to it.
-    config.write_text(config.read_text().replace(f"https://github.com/{SETTINGS.central_slug}", central.as_uri()))
+    config.write_text(
+        config.read_text().replace(f"https://github.com/{SETTINGS.central_slug}", central.as_uri())
+    )
     git(repo, "add", "-A")
     poetry(repo, "install", "--no-interaction")
     result = poetry(repo, "run", "pre-commit", "run", "--all-files", check=False)
