@@ -41,6 +41,8 @@ VERIFIED_PINS = {
     "actions/upload-artifact": ("ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"),
     "databricks/setup-cli": ("00ff5d37c6e8ced36cd08274135a62202c913243", "v0.294.1"),
     "actions/create-github-app-token": ("fee1f7d63c2ff003460e3d139729b119787bc349", "v2.2.2"),
+    "actions/upload-pages-artifact": ("56afc609e74202658d3ffba0e8f6dda462b719fa", "v3.0.1"),
+    "actions/deploy-pages": ("d6db90164ac5ed86f2b6aed7e0febac5b3c0c03e", "v4.0.5"),
 }
 
 
@@ -64,6 +66,7 @@ def test_the_expected_files_exist() -> None:
     assert {p.name for p in WORKFLOWS} == {
         "ci.yml",
         "release.yml",
+        "fleet-report.yml",
         "reusable-test.yml",
         "reusable-build.yml",
         "reusable-deploy.yml",
@@ -247,20 +250,80 @@ def test_bundle_deploy_runs_validate_then_deploy_with_version_and_sha() -> None:
     assert "GITHUB_STEP_SUMMARY" in scripts[-1]
 
 
-def test_release_moves_the_major_tag_after_checks() -> None:
+def _release_steps(job: dict[str, Any]) -> list[str]:
+    """Each step by its id, else its first `run:` line, else its `uses:` action."""
+    return [
+        step.get("id") or step.get("run", "").split("\n")[0] or step["uses"].split("@")[0]
+        for step in job["steps"]
+    ]
+
+
+def test_release_checks_everything_before_the_token_and_the_move() -> None:
     workflow = _load(REPO_ROOT / ".github/workflows/release.yml")
-    assert _triggers(workflow) == {"push": {"tags": ["v*.*.*"]}}
+    assert _triggers(workflow) == {"push": {"tags": ["v*.*.*"]}, "workflow_dispatch": None}
     job = workflow["jobs"]["release"]
+    assert job["if"] == "github.event_name == 'push'"
     assert job["permissions"] == {"contents": "read"}
     assert job["environment"] == "release"
+    assert _release_steps(job) == [
+        "actions/checkout",
+        "actions/setup-python",
+        "python -m pip install --disable-pip-version-check --quiet .",
+        'goldenpath release verify --tag "$TAG"',
+        "app-token",
+        'goldenpath release publish --tag "$TAG"',
+    ]
     steps = job["steps"]
-    order = [step.get("id") or step.get("run", "").split("\n")[0] for step in steps]
-    checks = order.index("goldenpath pin-refs --check")
-    token = order.index("app-token")
-    assert checks < token < len(steps) - 1
-    assert steps[token]["with"]["permission-workflows"] == "write"
-    assert "git push --force" in steps[-1]["run"]
-    assert steps[-1]["env"]["APP_TOKEN"] == "${{ steps.app-token.outputs.token }}"
+    assert steps[4]["with"]["permission-contents"] == "write"
+    assert steps[4]["with"]["permission-workflows"] == "write"
+    for step in (steps[3], steps[5]):
+        assert step["env"]["TAG"] == "${{ github.ref_name }}"
+    assert steps[5]["env"]["GITHUB_TOKEN"] == "${{ steps.app-token.outputs.token }}"
+
+
+def test_release_rollback_runs_on_the_dispatched_tag() -> None:
+    job = _load(REPO_ROOT / ".github/workflows/release.yml")["jobs"]["rollback"]
+    assert job["if"] == "github.event_name == 'workflow_dispatch'"
+    assert job["permissions"] == {"contents": "read"}
+    assert job["environment"] == "release", "the same protected environment as a release"
+    assert _release_steps(job)[-2:] == ["app-token", 'goldenpath release rollback --to "$TO"']
+    assert job["steps"][-1]["env"] == {
+        "TO": "${{ github.ref_name }}",
+        "GITHUB_TOKEN": "${{ steps.app-token.outputs.token }}",
+    }
+
+
+def test_release_never_names_a_git_host_or_puts_a_token_in_a_command() -> None:
+    """The push goes to $GITHUB_SERVER_URL/$GITHUB_REPOSITORY (GHES too), the token as a header."""
+    text = (REPO_ROOT / ".github/workflows/release.yml").read_text(encoding="utf-8")
+    assert "github.com" not in text
+    assert "git push" not in text and "x-access-token" not in text
+    for job in _load(REPO_ROOT / ".github/workflows/release.yml")["jobs"].values():
+        for step in job["steps"]:
+            assert "token" not in step.get("run", "").lower(), step["run"]
+
+
+def test_fleet_report_is_weekly_read_only_and_pages_are_opt_in() -> None:
+    workflow = _load(REPO_ROOT / ".github/workflows/fleet-report.yml")
+    assert set(_triggers(workflow)) == {"schedule", "workflow_dispatch"}
+    assert _triggers(workflow)["workflow_dispatch"]["inputs"]["publish-pages"]["default"] is False
+    report = workflow["jobs"]["report"]
+    assert report["permissions"] == {"contents": "read"}
+    token = next(step for step in report["steps"] if step.get("id") == "app-token")
+    granted = {key: value for key, value in token["with"].items() if key.startswith("permission-")}
+    assert granted and set(granted.values()) == {"read"}
+    scan = next(step for step in report["steps"] if "goldenpath fleet" in step.get("run", ""))
+    assert {"--json", "--html", "--markdown"} <= set(scan["run"].split())
+    uploads = [
+        step for step in report["steps"] if step.get("uses", "").startswith("actions/upload-artifact@")
+    ]
+    assert uploads and uploads[0]["with"]["path"] == "fleet-report/"
+    pages = workflow["jobs"]["pages"]
+    assert pages["if"] == "needs.report.outputs.pages == 'true'"
+    assert (
+        report["env"]["PUBLISH_PAGES"]
+        == "${{ inputs.publish-pages == true || vars.FLEET_REPORT_PAGES == 'true' }}"
+    )
 
 
 def test_ci_runs_the_same_command_as_ci() -> None:

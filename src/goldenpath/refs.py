@@ -84,6 +84,77 @@ def expected_ref(version: str) -> str:
     return f"v{version}"
 
 
+# `vMAJOR.MINOR.PATCH[-PRERELEASE]` (semver, no build metadata): what a release tag may be.
+_RELEASE_TAG = re.compile(
+    r"^v(?P<major>0|[1-9][0-9]*)\.(?P<minor>0|[1-9][0-9]*)\.(?P<patch>0|[1-9][0-9]*)"
+    r"(?:-(?P<pre>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$"
+)
+
+
+@dataclass(frozen=True)
+class ReleaseTag:
+    """An exact release tag. A pre-release (`v1.3.0-rc.1`) never moves the major tag `vN`."""
+
+    major: int
+    minor: int
+    patch: int
+    prerelease: str = ""
+
+    @classmethod
+    def parse(cls, tag: str) -> ReleaseTag:
+        match = _RELEASE_TAG.match(tag)
+        if not match:
+            raise RefsError(
+                f"{tag!r} is not a release tag: expected vMAJOR.MINOR.PATCH, "
+                "optionally with a pre-release suffix (v1.3.0, v1.3.0-rc.1)"
+            )
+        return cls(int(match["major"]), int(match["minor"]), int(match["patch"]), match["pre"] or "")
+
+    @property
+    def name(self) -> str:
+        return f"v{self.version}"
+
+    @property
+    def version(self) -> str:
+        core = f"{self.major}.{self.minor}.{self.patch}"
+        return f"{core}-{self.prerelease}" if self.prerelease else core
+
+    @property
+    def major_tag(self) -> str:
+        """The moving tag of this release line, which generated repos call."""
+        return f"v{self.major}"
+
+    @property
+    def is_prerelease(self) -> bool:
+        return bool(self.prerelease)
+
+    def precedence(self) -> tuple[int, int, int, int, tuple[tuple[int, int | str], ...]]:
+        """Sort key in semver order: a pre-release sorts before its release, identifiers field by field."""
+        fields = tuple(
+            (0, int(part)) if part.isdigit() else (1, part) for part in self.prerelease.split(".") if part
+        )
+        return (self.major, self.minor, self.patch, 0 if self.prerelease else 1, fields)
+
+
+def tag_problems(root: Path, tag: str) -> list[str]:
+    """Why `tag` may not release this tree: it must be a release tag equal to `v` + the pyproject version."""
+    version = project_version(root)
+    try:
+        ReleaseTag.parse(expected_ref(version))
+    except RefsError:
+        return [
+            f"{PYPROJECT}: version {version!r} has no release tag form; use MAJOR.MINOR.PATCH "
+            "or MAJOR.MINOR.PATCH-PRERELEASE (1.3.0, 1.3.0-rc.1)"
+        ]
+    try:
+        ReleaseTag.parse(tag)
+    except RefsError as exc:
+        return [str(exc)]
+    if tag != expected_ref(version):
+        return [f"tag {tag} is not v + the {PYPROJECT} version ({expected_ref(version)})"]
+    return []
+
+
 def ref_files(root: Path) -> list[Path]:
     """The central workflows and composite actions, in a stable order."""
     return sorted({p for pattern in (*WORKFLOW_GLOBS, *ACTION_GLOBS) for p in root.glob(pattern)})
@@ -91,14 +162,16 @@ def ref_files(root: Path) -> list[Path]:
 
 def uses_refs(files: Iterable[Path]) -> list[UsesRef]:
     """Every `uses: owner/repo...@ref` line in the files (local `./` uses are skipped)."""
+    return [use for file in files for use in uses_in_text(file.read_text(encoding="utf-8"), file)]
+
+
+def uses_in_text(text: str, file: Path) -> list[UsesRef]:
+    """Every `uses: owner/repo...@ref` line of one file's text (read from disk or from an API)."""
     found = []
-    for file in files:
-        for number, text in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
-            match = _USES.match(text)
-            if match:
-                found.append(
-                    UsesRef(file, number, match["slug"], match["path"] or "", match["ref"]),
-                )
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _USES.match(line)
+        if match:
+            found.append(UsesRef(file, number, match["slug"], match["path"] or "", match["ref"]))
     return found
 
 

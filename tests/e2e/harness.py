@@ -59,6 +59,7 @@ DOUBLES: dict[str, str | None] = {
     "actions/cache": "cache",
     "actions/upload-artifact": "upload-artifact",
     "databricks/setup-cli": "setup-cli",
+    "actions/create-github-app-token": "create-github-app-token",
 }
 # Host variables a run may see: locale, TLS trust and proxies (to reach PyPI),
 # pyenv (where the setup-python double finds interpreters). Nothing else leaks in.
@@ -178,11 +179,12 @@ class ActRun:
     @property
     def jobs(self) -> dict[str, str]:
         """Job label as act prints it (`caller-job/workflow name/job name`) -> succeeded|failed."""
-        return {match["job"]: match["status"] for match in JOB_END.finditer(self.text)}
+        # act pads the labels of a workflow's jobs to the longest one's length.
+        return {match["job"].rstrip(): match["status"] for match in JOB_END.finditer(self.text)}
 
     def steps(self, job: str) -> dict[str, str]:
         """Step name -> Success|Failure for one job (top-level and composite steps alike)."""
-        return {m["step"]: m["status"] for m in STEP_END.finditer(self.text) if m["job"] == job}
+        return {m["step"]: m["status"] for m in STEP_END.finditer(self.text) if m["job"].rstrip() == job}
 
     def resolved(self, repo: str) -> set[tuple[str, str]]:
         """(ref, file) pairs act read from the local directory mapped for `repo`."""
@@ -277,14 +279,17 @@ class Harness:
         """The refs generated repos and central files use: the release line and the exact tag."""
         return (self.settings.release_line, expected_ref(project_version(REPO_ROOT)))
 
-    def local_repositories(self, repo: GeneratedRepo) -> list[str]:
+    def local_repositories(self, repo: GeneratedRepo, workflow: str | None = None) -> list[str]:
         """`--local-repository` values: the central repo at its refs, every pinned third party at its double.
 
         Refs are read from the shipped files on every run, so a SHA bump needs no
         harness change; an action without a double is an error here, rather than
         act trying (and failing) to reach github.com in the middle of a run.
+        `workflow`: follow only the file act runs (a central checkout's own
+        release.yml, whose other workflows pin a version this snapshot is not).
         """
-        callers = sorted(repo.path.glob(".github/workflows/*.y*ml"))
+        workflows = repo.path / ".github" / "workflows"
+        callers = [workflows / workflow] if workflow else sorted(workflows.glob("*.y*ml"))
         refs = reachable_refs(callers, self.central, self.settings.central_slug)
         mappings = {f"{self.settings.central_slug}@{ref}={self.central}" for ref in self.central_refs}
         unknown = []
@@ -349,6 +354,8 @@ class Harness:
                 },
                 "repository": repository,
             }
+        elif event == "workflow_dispatch":  # "Run workflow" on `ref`, a branch or a tag
+            payload = {"ref": ref, "inputs": {}, "repository": repository}
         else:
             raise ValueError(f"no event payload for {event!r}")
         path = run_dir / "event.json"
@@ -363,6 +370,9 @@ class Harness:
         ref: str,
         run_dir: Path,
         secrets: Mapping[str, str],
+        *,
+        variables: Mapping[str, str] | None = None,
+        github_env: Mapping[str, str] | None = None,
     ) -> list[str]:
         empty = run_dir / "empty"
         empty.touch()
@@ -398,10 +408,14 @@ class Harness:
             "--input-file",
             str(empty),
         ]
-        for mapping in self.local_repositories(repo):
+        for mapping in self.local_repositories(repo, workflow):
             command += ["--local-repository", mapping]
         for name, value in secrets.items():
             command += ["--secret", f"{name}={value}"]
+        for name, value in (variables or {}).items():
+            command += ["--var", f"{name}={value}"]
+        for name, value in (github_env or {}).items():
+            command += ["--env", f"{name}={value}"]
         return command
 
     def run(
@@ -413,15 +427,22 @@ class Harness:
         secrets: Mapping[str, str] | None = None,
         env: Mapping[str, str] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        *,
+        variables: Mapping[str, str] | None = None,
+        github_env: Mapping[str, str] | None = None,
     ) -> ActRun:
         """Run one workflow file of `repo` for `event`; never raises on a failing run.
 
         `ref`: where the push went. `env`: extra variables every step sees (host mode).
+        `variables`: the `vars` context. `github_env`: variables act itself sets
+        (`GITHUB_SERVER_URL`, `GITHUB_API_URL`), overridden with `--env`.
         """
         self._runs += 1
         run_dir = self.root / f"run{self._runs:02d}-{Path(workflow).stem}-{event}"
         (run_dir / "artifacts").mkdir(parents=True)
-        command = self.command(repo, workflow, event, ref, run_dir, secrets or {})
+        command = self.command(
+            repo, workflow, event, ref, run_dir, secrets or {}, variables=variables, github_env=github_env
+        )
         secret_args = {f"{name}={value}" for name, value in (secrets or {}).items()}
         log_path = run_dir / "act.log"
         start = time.monotonic()

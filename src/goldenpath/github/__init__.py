@@ -1,0 +1,1 @@
+"""Everything goldenpath does on GitHub: client setup and the create-repo steps."""

@@ -1,0 +1,33 @@
+"""The one fake GitHub REST API shared by every test that needs GitHub.
+
+`FakeGitHub` is the server core (state, call log, outage injection, ETags,
+pagination); each module beside it adds the routes of one concern:
+
+| module | endpoints |
+|---|---|
+| `repos.py` | repos (get, create in org, list org repos), topics, branches |
+| `orgs.py` | teams, team memberships |
+| `releases.py` | releases (get by tag, create, update, list) |
+| `fleet.py` | git trees, contents, tags, branch rules, branch protection, environments, workflow runs; `seed_fleet` |
+| `pull_list.py` | list pull requests (state, head filters) |
+
+Add a concern as a module with `install(fake)` and list it in `CONCERNS`.
+"""
+
+from __future__ import annotations
+
+from fakes.github import fleet, orgs, pull_list, releases, repos
+from fakes.github.server import Call, FakeGitHub, Reply, Request
+
+CONCERNS = [repos, orgs, releases, fleet, pull_list]
+
+
+def start_fake_github(**kwargs: object) -> FakeGitHub:
+    """A running fake with every concern's routes; stop it with `.stop()` (or use `with`)."""
+    fake = FakeGitHub(**kwargs)  # type: ignore[arg-type]
+    for concern in CONCERNS:
+        concern.install(fake)
+    return fake.start()
+
+
+__all__ = ["Call", "FakeGitHub", "Reply", "Request", "start_fake_github"]

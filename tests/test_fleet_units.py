@@ -1,0 +1,112 @@
+"""The fleet's pure parts, without a server: drift, discovery, workflow refs and single statements."""
+
+from __future__ import annotations
+
+import pytest
+
+from goldenpath.fleet.discovery import names_central
+from goldenpath.fleet.facts import Approvals, RepoFacts
+from goldenpath.fleet.statements import Subject, assess
+from goldenpath.fleet.versions import central_releases, template_drift
+from goldenpath.fleet.workflows import central_calls, ref_kind, usage
+
+CENTRAL = "acme-retail/goldenpath"
+RELEASES = central_releases(["v1", "v1.2.0", "v1.0.0", "v1.1.0", "v0.9.0", "v1.2.0-rc1", "nightly"])
+
+
+def test_central_releases_are_the_exact_tags_newest_first() -> None:
+    assert RELEASES == ["v1.2.0", "v1.1.0", "v1.0.0", "v0.9.0"]
+
+
+@pytest.mark.parametrize(
+    ("commit", "status", "version", "behind"),
+    [
+        ("v1.2.0", "current", "v1.2.0", 0),
+        ("v1.0.0", "behind", "v1.0.0", 2),
+        ("v1.0.0-3-gabc1234", "behind", "v1.0.0", 2),  # copier's describe past a tag
+        ("v0.9.0", "unsupported-major", "v0.9.0", 0),
+        ("0123456789abcdef0123456789abcdef01234567", "unknown", None, None),
+        (None, "unknown", None, None),
+    ],
+)
+def test_template_drift(commit: str | None, status: str, version: str | None, behind: int | None) -> None:
+    drift = template_drift(commit, RELEASES, "v1")
+    assert (drift.status, drift.version, drift.behind) == (status, version, behind)
+    assert drift.reason
+
+
+@pytest.mark.parametrize(
+    ("source", "ours"),
+    [
+        ("gh:acme-retail/goldenpath", True),
+        ("https://github.com/acme-retail/goldenpath.git", True),
+        ("git@github.com:Acme-Retail/GoldenPath.git", True),
+        ("https://github.com/acme-retail/goldenpath-fork.git", False),
+        ("https://github.com/other/goldenpath", False),
+        ("/home/me/goldenpath", False),
+    ],
+)
+def test_discovery_by_answers_source(source: str, ours: bool) -> None:
+    assert names_central({"_src_path": source}, CENTRAL) is ours
+
+
+def test_ref_kinds_and_usage() -> None:
+    assert [ref_kind(r) for r in ("v1", "v1.2.0", "0" * 40, "main")] == [
+        "following",
+        "pinned",
+        "sha",
+        "other",
+    ]
+    text = (
+        "on: [pull_request]\njobs:\n  test:\n"
+        f"    uses: {CENTRAL}/.github/workflows/reusable-test.yml@v1\n"
+        "  lint:\n    uses: someone/else/.github/workflows/x.yml@v2\n"
+    )
+    calls = central_calls(".github/workflows/ci.yml", text, CENTRAL, "https://x/blob/main")
+    assert [(c.use.workflow, c.use.line, c.triggers) for c in calls] == [
+        ("reusable-test.yml", 4, frozenset({"pull_request"}))
+    ]
+    assert calls[0].use.url == "https://x/blob/main/.github/workflows/ci.yml#L4"
+    assert usage(calls).missing == ("reusable-build.yml", "reusable-deploy.yml or reusable-deploy-oidc.yml")
+
+
+def _subject(files: dict[str, str]) -> Subject:
+    facts = RepoFacts(
+        "o/r", "https://x/o/r", "main", dict.fromkeys(files, "sha"), files, True, Approvals(1), ()
+    )
+    calls = [
+        call
+        for path, text in files.items()
+        if path.startswith(".github/workflows/")
+        for call in central_calls(path, text, CENTRAL, facts.blob_url())
+    ]
+    return Subject.of(facts, calls)
+
+
+def test_a_coverage_threshold_of_zero_is_no_gate() -> None:
+    ci = (
+        "on:\n  pull_request:\njobs:\n  test:\n"
+        f"    uses: {CENTRAL}/.github/workflows/reusable-test.yml@v1\n"
+        "    with:\n      coverage-threshold: 0\n"
+    )
+    verdicts = assess(_subject({".github/workflows/ci.yml": ci, "tests/test_x.py": ""}))
+    assert verdicts["29/33"].result == "pass"
+    assert verdicts["32"].result == "fail"
+    assert "coverage-threshold above 0" in verdicts["32"].reason
+
+
+def test_an_invalid_bundle_says_so() -> None:
+    verdicts = assess(_subject({"databricks.yml": "targets: [unclosed\n"}))
+    for key in ("13", "14/21", "22/25", "39"):
+        assert verdicts[key].result == "fail"
+        assert "databricks.yml is not valid YAML" in verdicts[key].reason
+
+
+def test_zero_required_approvals_fail_and_unreadable_protection_is_unknown() -> None:
+    subject = _subject({".github/CODEOWNERS": "* @o/team\n"})
+    subject.facts.approvals = Approvals(0)
+    assert assess(subject)["11/18/30/34"].reason == "pull requests need 0 approvals on main"
+    subject.facts.approvals = Approvals(
+        None, unreadable="branch protection of main is not readable (HTTP 403)"
+    )
+    assert assess(subject)["11/18/30/34"].result == "unknown"
