@@ -177,7 +177,7 @@ def test_a_package_named_against_the_convention_fails_the_naming_step(
     assert not any("pytest" in step for step in steps), steps
     # `goldenpath check-repo` reports `file:line: rule: message`, pointing at the renamed package.
     problems = re.findall(
-        rf"\[{re.escape(test_job)}\]\s+\| (\S+):(\d+): ([a-z][a-z0-9-]*): (.*)$", run.text, re.M
+        rf"\[{re.escape(test_job)}\s*\]\s+\| (\S+):(\d+): ([a-z][a-z0-9-]*): (.*)$", run.text, re.M
     )
     assert any("src/forecast" in message for *_, message in problems), problems or run.tail()
     for file, _, _, _ in problems:
