@@ -137,7 +137,7 @@ def test_ci_uploads_the_wheel_and_the_coverage_report(
 def test_a_failing_test_fails_ci(harness: Harness, generated: GeneratedRepo, tmp_path: Path) -> None:
     repo = generated.fork(tmp_path)
     (repo.path / "tests" / "test_e2e_deliberate.py").write_text(
-        'def test_e2e_deliberate_failure():\n    assert "forecast".upper() == "a deliberately wrong value"\n',
+        'def test_e2e_deliberate_failure() -> None:\n    assert "forecast".upper() == "a deliberately wrong value"\n',
         encoding="utf-8",
     )
     repo.commit("A test that fails")
