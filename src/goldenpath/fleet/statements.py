@@ -27,6 +27,7 @@ TEMPLATE_README_HEADINGS = (
     "Names (derived from the repository name; do not rename by hand)",
     "Run locally",
     "Test",
+    "Docs and catalog",
     "Deploy",
     "Update from the template",
 )
