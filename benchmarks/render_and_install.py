@@ -21,6 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from rendering import EXAMPLE_ANSWERS, cookiecutter_render, copier_copy, git
 
+PYTEST_RUNS = 3
+
 
 def timed(action: Callable[[], object]) -> float:
     start = time.perf_counter()
@@ -57,11 +59,15 @@ def install_and_test(work: Path) -> dict[str, tuple[float, float]]:
     poetry = str(Path(sys.executable).parent / "poetry")
     env = {**os.environ, "POETRY_VIRTUALENVS_IN_PROJECT": "true"}
 
-    return {
-        "poetry install (lock + install)": measured([poetry, "install"], repo, env),
-        "pytest (with coverage)": measured([poetry, "run", "pytest", "-q"], repo, env),
-        "pipeline run, locally": measured([poetry, "run", EXAMPLE_ANSWERS["repo_name"]], repo, env),
-    }
+    figures = {"poetry install (lock + install)": measured([poetry, "install"], repo, env)}
+    # The generated repo's whole test suite, as `poetry run pytest` runs it (target: under 10 s).
+    pytest_runs = [measured([poetry, "run", "pytest", "-q"], repo, env) for _ in range(PYTEST_RUNS)]
+    figures[f"pytest, median of {PYTEST_RUNS}"] = (
+        statistics.median(seconds for seconds, _ in pytest_runs),
+        max(peak for _, peak in pytest_runs),
+    )
+    figures["pipeline run, locally"] = measured([poetry, "run", EXAMPLE_ANSWERS["repo_name"]], repo, env)
+    return figures
 
 
 def main() -> None:

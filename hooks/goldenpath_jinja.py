@@ -30,16 +30,19 @@ from goldenpath.project import (  # noqa: E402  (import after the path is set)
     answer_error,
     as_bool,
     build_project,
+    default_description,
     default_team,
 )
+from goldenpath.render_filters import FILTERS  # noqa: E402
 from goldenpath.settings import SETTINGS_FILENAME, Settings, load_settings  # noqa: E402
 
 
 class GoldenpathExtension(Extension):
-    """Adds `goldenpath*` globals; every template decision is made in Python."""
+    """Adds `goldenpath*` globals and the escaping filters; every template decision is made in Python."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
+        environment.filters.update(FILTERS)
         settings = load_settings(TEMPLATE_ROOT / SETTINGS_FILENAME)
         environment.globals.update(
             goldenpath=lambda answers: _project(answers, settings),
@@ -47,6 +50,7 @@ class GoldenpathExtension(Extension):
             goldenpath_choices=lambda question: _choices(question, settings),
             goldenpath_example_name=lambda: example_repo_name(settings),
             goldenpath_default_team=lambda repo_name: default_team(str(repo_name), settings),
+            goldenpath_default_description=lambda repo_name: default_description(str(repo_name)),
             goldenpath_answers=pass_context(_answers_from_context),
             goldenpath_validate=pass_context(
                 lambda ctx, question: answer_error(question, _answers_from_context(ctx), settings)

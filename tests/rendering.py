@@ -7,9 +7,11 @@ tests see the same validation messages and files a person would.
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,10 +70,10 @@ def _value(value: Any) -> str:
 
 
 def copier_copy(
-    dst: Path, answers: dict[str, Any], template: Path = REPO_ROOT, check: bool = True
+    dst: Path, answers: dict[str, Any], template: Path = REPO_ROOT, check: bool = True, ref: str = "HEAD"
 ) -> subprocess.CompletedProcess[str]:
-    """`copier copy --trust --defaults` with every answer given as --data."""
-    args = [str(BIN / "copier"), "copy", "--trust", "--defaults", "--quiet", "--vcs-ref=HEAD"]
+    """`copier copy --trust --defaults` with every answer given as --data, from `ref` of `template`."""
+    args = [str(BIN / "copier"), "copy", "--trust", "--defaults", "--quiet", f"--vcs-ref={ref}"]
     for key, value in answers.items():
         args += ["--data", f"{key}={_value(value)}"]
     return subprocess.run([*args, str(template), str(dst)], capture_output=True, text=True, check=check)
@@ -86,11 +88,13 @@ def cookiecutter_render(
     return subprocess.run(args, capture_output=True, text=True, check=check)
 
 
-def render(tmp_path: Path, answers: dict[str, Any] | None = None, template: Path = REPO_ROOT) -> Path:
+def render(
+    tmp_path: Path, answers: dict[str, Any] | None = None, template: Path = REPO_ROOT, ref: str = "HEAD"
+) -> Path:
     """Render with copier into tmp_path/<repo_name> and return that directory."""
     answers = {**EXAMPLE_ANSWERS, **(answers or {})}
     dst: Path = tmp_path / str(answers["repo_name"])
-    copier_copy(dst, answers, template)
+    copier_copy(dst, answers, template, ref=ref)
     return dst
 
 
@@ -113,3 +117,28 @@ def git(cwd: Path, *args: str) -> str:
     identity = ["-c", "user.name=goldenpath tests", "-c", "user.email=tests@goldenpath.invalid"]
     result = subprocess.run(["git", *identity, *args], cwd=cwd, capture_output=True, text=True, check=True)
     return result.stdout
+
+
+def release(template: Path, version: str, note: str, edit: Callable[[Path], None] | None = None) -> None:
+    """Make a throwaway release of a `copy_template` copy: `edit` its generated tree, bump the
+    version, add a CHANGELOG section, commit and tag `v<version>`."""
+    if edit:
+        edit(template / "template" / "{{cookiecutter.repo_name}}")
+    pyproject = template / "pyproject.toml"
+    pyproject.write_text(
+        re.sub(
+            r'(?m)^version = "[^"]+"',
+            f'version = "{version}"',
+            pyproject.read_text(encoding="utf-8"),
+            count=1,
+        ),
+        encoding="utf-8",
+    )
+    changelog = template / "CHANGELOG.md"
+    text = changelog.read_text(encoding="utf-8")
+    first = text.index("\n## ") + 1
+    section = f"## [{version}] - 2026-11-26\n\n### Changed\n- {note}\n\n"
+    changelog.write_text(text[:first] + section + text[first:], encoding="utf-8")
+    git(template, "add", "-A")
+    git(template, "commit", "-q", "-m", f"Release {version}: {note}")
+    git(template, "tag", f"v{version}")

@@ -99,3 +99,11 @@ def test_injection_strings_are_refused_and_never_run(hostile: str, tmp_path: Pat
     assert result.returncode == 1
     assert not (tmp_path / "pwned").exists()
     assert repr(hostile) in result.stderr  # echoed only as a quoted Python literal
+
+
+def test_the_cli_starts_without_importing_the_heavy_clients() -> None:
+    """Every command, the pre-commit naming hook included, starts fast: githubkit,
+    databricks-sdk and copier load only in the commands that use them."""
+    probe = "import sys, goldenpath.cli; print(sorted({m.split('.')[0] for m in sys.modules} & {'githubkit', 'databricks', 'copier'}))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -8,7 +8,7 @@ import yaml
 from goldenpath.project import WORKFLOW_FILES
 from goldenpath.settings import load_settings
 from rendering import Rendered
-from workflow_lint import lint_workflows, structure_problems
+from workflow_lint import lint_workflows, run_check_jsonschema, run_zizmor, structure_problems
 
 SETTINGS = load_settings()
 
@@ -16,9 +16,11 @@ SETTINGS = load_settings()
 def test_generated_workflows_pass_zizmor_actionlint_and_schema(rendered_matrix: list[Rendered]) -> None:
     for rendered in rendered_matrix:
         repo = rendered.by_copier
-        problems = lint_workflows(
-            [repo / ".github" / "workflows"], zizmor_config=repo / ".github" / "zizmor.yml"
-        )
+        config = repo / ".github" / "zizmor.yml"
+        problems = lint_workflows([repo / ".github" / "workflows"], zizmor_config=config)
+        # zizmor audits all of .github/ (dependabot.yml too), not only the workflows.
+        problems += run_zizmor([repo / ".github"], config=config)
+        problems += run_check_jsonschema("vendor.dependabot", [repo / ".github" / "dependabot.yml"])
         for workflow in sorted((repo / ".github" / "workflows").glob("*.yml")):
             problems += structure_problems(workflow, ref_pinned=[SETTINGS.central_slug])
         assert not problems, f"{rendered.label}:\n" + "\n".join(problems)
@@ -67,3 +69,22 @@ def test_deploy_grants_only_what_the_auth_mode_needs(rendered_matrix: list[Rende
             if not oidc:
                 secrets["DATABRICKS_CLIENT_SECRET"] = f"${{{{ secrets.{deployment.client_secret_secret} }}}}"
             assert job["secrets"] == secrets
+
+
+def test_template_update_runs_weekly_at_a_minute_of_its_own(rendered_matrix: list[Rendered]) -> None:
+    schedules = {}
+    for rendered in rendered_matrix:
+        path = rendered.by_copier / ".github" / "workflows" / "template-update.yml"
+        workflow = yaml.safe_load(path.read_text())
+        on = workflow[True]  # PyYAML reads the key `on` as True
+        assert set(on) == {"schedule", "workflow_dispatch"}
+        (cron,) = [entry["cron"] for entry in on["schedule"]]
+        minute, hour, day, month, weekday = cron.split()
+        assert 0 <= int(minute) < 60 and (hour, day, month, weekday) == ("5", "*", "*", "1")
+        schedules[rendered.answers["repo_name"]] = cron
+        job = workflow["jobs"]["update"]
+        assert job["uses"] == SETTINGS.workflow_uses(WORKFLOW_FILES["template-update"])
+        assert job["permissions"] == {"contents": "read"}
+        assert job["with"]["central-repository"] == SETTINGS.central_repo
+        assert job["secrets"] == {"GOLDENPATH_APP_PRIVATE_KEY": "${{ secrets.GOLDENPATH_APP_PRIVATE_KEY }}"}
+    assert len(set(schedules.values())) > 1, f"every repository got the same minute: {schedules}"

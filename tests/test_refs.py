@@ -158,3 +158,16 @@ def test_usage_and_settings_errors_exit_2(tree: Path, tmp_path: Path) -> None:
 def _policy_line(root: Path) -> int:
     text = (root / ".github" / "zizmor.yml").read_text().splitlines()
     return next(i for i, line in enumerate(text, start=1) if re.search(r"/\*\"?\s*:\s*ref-pin", line))
+
+
+def test_release_tags_parse_order_and_name_their_line() -> None:
+    from goldenpath.refs import Release, releases
+
+    assert Release.parse("v1.10.0") == Release(1, 10, 0)
+    for not_a_release in ("v1", "1.2.3", "v1.2", "v1.2.3-rc1", "v01.2.3", "nightly", ""):
+        assert Release.parse(not_a_release) is None, not_a_release
+    assert Release.of_commit("v1.4.0-3-gabc1234") == Release(1, 4, 0)
+    assert Release.of_commit("abc1234") is None
+    ordered = releases(["v1.10.0", "v1", "v1.2.0", "v2.0.0", "v1.2.0", "main"])
+    assert [r.tag for r in ordered] == ["v1.2.0", "v1.10.0", "v2.0.0"]
+    assert Release(2, 0, 0).line == "v2" and str(Release(1, 2, 3)) == "v1.2.3"

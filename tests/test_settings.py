@@ -18,6 +18,11 @@ def test_shipped_example_values() -> None:
     assert list(settings.units) == ["rtl", "ecm", "sup"]
     assert settings.domains == ("forecasting", "pricing", "personalization", "search", "fraud")
     assert settings.teams["ml-platform"] == ("all",)
+    assert (settings.repo_visibility, settings.platform_team, settings.prd_reviewers) == (
+        "private",
+        "ml-platform",
+        "ml-platform",
+    )
     assert {t: u for t, u in settings.teams.items() if t != "ml-platform"} == {
         f"ds-{unit}": (unit,) for unit in settings.units
     }
@@ -58,6 +63,18 @@ def test_env_var_selects_another_file(tmp_path: Path, monkeypatch: pytest.Monkey
             "secrets.dev is not used: CI deploys only acc, prd; remove it",
         ),
         (("domains:\n", "domains: oops\nold_domains:\n"), "domains must be a non-empty list"),
+        (
+            ("  platform_team: ml-platform", "  platform_team: ds-rtl"),
+            "github.platform_team 'ds-rtl' must be a team with 'units: all': ['ml-platform']",
+        ),
+        (
+            ("  repo_visibility: private", "  repo_visibility: public"),
+            "github.repo_visibility must be one of private, internal, got 'public'",
+        ),
+        (
+            ("  prd_reviewers: ml-platform", "  prd_reviewers: ML Platform"),
+            "github.prd_reviewers must be a GitHub team slug",
+        ),
     ],
 )
 def test_errors_name_the_key_and_the_fix(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
@@ -77,3 +94,9 @@ def test_unreadable_and_invalid_yaml(tmp_path: Path) -> None:
     bad.write_text("github: [unclosed")
     with pytest.raises(SettingsError, match="is not valid YAML"):
         load_settings(bad)
+
+
+def test_repo_visibility_defaults_to_private(tmp_path: Path) -> None:
+    edited = tmp_path / "goldenpath.yml"
+    edited.write_text(SHIPPED.replace("  repo_visibility: private\n", "", 1))
+    assert load_settings(edited).repo_visibility == "private"

@@ -74,6 +74,8 @@ def test_answers_change_content_not_the_file_set(rendered_matrix: list[Rendered]
         ({"repo_name": ""}, ["for example 'rtl-forecasting-demand-weekly'"]),
         ({"team": "ds-ecm"}, ["team 'ds-ecm' may only create repositories of unit ecm, not 'rtl'"]),
         ({"cost_center": "marketing"}, ["cost_center 'marketing' must match ^CC-[0-9]{4}$"]),
+        ({"description": "x" * 201}, ["description is 201 characters, the limit is 200"]),
+        ({"description": "Costs ${var.catalog}"}, ["Databricks bundle would substitute"]),
         # Copier checks its choices before our validator; both messages name the options.
         ({"python_version": "2.7"}, ["'2.7'", "3.11", "3.12"]),
         ({"auth_mode": "password"}, ["'password'", "service-principal-secrets", "oidc"]),

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from goldenpath.project import AUTH_MODES
 from goldenpath.settings import load_settings
 from rendering import REPO_ROOT
 from workflow_lint import (
@@ -65,12 +66,14 @@ def _triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
 def test_the_expected_files_exist() -> None:
     assert {p.name for p in WORKFLOWS} == {
         "ci.yml",
+        "create-repo.yml",
         "release.yml",
         "fleet-report.yml",
         "reusable-test.yml",
         "reusable-build.yml",
         "reusable-deploy.yml",
         "reusable-deploy-oidc.yml",
+        "reusable-template-update.yml",
     }
     assert {p.parent.name for p in ACTIONS} == {
         "setup-python-poetry",
@@ -186,7 +189,14 @@ def test_reusable_build_interface() -> None:
     assert "poetry build --format wheel" in [step.get("run") for step in job["steps"]]
 
 
-DEPLOY_INPUTS = {"environment": None, "target": None, "databricks-host": None, "python-version": "3.11"}
+DEPLOY_INPUTS = {
+    "environment": None,
+    "target": None,
+    "databricks-host": None,
+    "python-version": "3.11",
+    "smoke-run": False,
+    "smoke-timeout": "30m",
+}
 
 
 @pytest.mark.parametrize(
@@ -230,21 +240,36 @@ def test_deploy_interfaces(
         "auth-mode": auth_mode,
         "target": "${{ inputs.target }}",
         "host": "${{ inputs.databricks-host }}",
+        "smoke-run": "${{ inputs.smoke-run }}",
+        "smoke-timeout": "${{ inputs.smoke-timeout }}",
     }
+    outputs = {name: spec["value"] for name, spec in call["outputs"].items()}
+    assert outputs["job-id"] == "${{ jobs.deploy.outputs.job-id }}"
+    assert job["outputs"]["job-id"] == "${{ steps.deploy.outputs.job-id }}"
+    assert job["outputs"]["run-url"] == "${{ steps.deploy.outputs.run-url }}"
     assert set(deploy["env"]) == set(secrets), "every declared secret reaches the action, nothing more"
     assert "env" not in job, "the action derives the Databricks auth type from auth-mode, in one place"
 
 
-def test_bundle_deploy_runs_validate_then_deploy_with_version_and_sha() -> None:
+def test_bundle_deploy_runs_validate_preflight_deploy_verify_then_smoke() -> None:
     action = _load(REPO_ROOT / "actions/bundle-deploy/action.yml")
-    assert set(action["inputs"]) == {"auth-mode", "target", "host"}
+    assert set(action["inputs"]) == {"auth-mode", "target", "host", "smoke-run", "smoke-timeout"}
+    assert action["inputs"]["smoke-run"]["default"] == "false"
+    assert {"job-id", "run-url"} <= set(action["outputs"])
     steps = action["runs"]["steps"]
     setup_cli = [s for s in steps if str(s.get("uses", "")).startswith("databricks/setup-cli@")]
     assert len(setup_cli) == 1
     scripts = [s.get("run", "") for s in steps]
     validate = next(i for i, r in enumerate(scripts) if 'databricks bundle validate -t "$TARGET"' in r)
     deploy = next(i for i, r in enumerate(scripts) if 'databricks bundle deploy -t "$TARGET"' in r)
-    assert validate < deploy
+    preflight = next(i for i, r in enumerate(scripts) if "databricks preflight" in r)
+    verify = next(i for i, r in enumerate(scripts) if "databricks verify" in r)
+    smoke = next(i for i, r in enumerate(scripts) if "databricks smoke" in r)
+    assert validate < preflight < deploy < verify < smoke
+    assert steps[smoke]["if"] == "inputs.smoke-run == 'true'"
+    assert '--git-sha "$GITHUB_SHA"' in scripts[verify] and '--version "$PACKAGE_VERSION"' in scripts[verify]
+    install = next(i for i, s in enumerate(steps) if "/actions/install-goldenpath@" in str(s.get("uses", "")))
+    assert install < preflight
     assert '--var "git_sha=${GITHUB_SHA}"' in scripts[deploy]
     assert '--var "package_version=${PACKAGE_VERSION}"' in scripts[deploy]
     assert "GITHUB_STEP_SUMMARY" in scripts[-1]
@@ -398,3 +423,71 @@ def test_generated_style_callers_can_be_linted(tmp_path: Path) -> None:
     assert any("unpinned-uses" in p for p in lint_workflows([caller]))
     assert structure_problems(caller, ref_pinned=[SELF]) == []
     assert f'"{SELF}/*": ref-pin\n' in zizmor_policy([SELF])
+
+
+def test_create_repo_is_a_thin_caller_with_typed_inputs_only_through_env() -> None:
+    workflow = _load(REPO_ROOT / ".github/workflows/create-repo.yml")
+    inputs = _triggers(workflow)["workflow_dispatch"]["inputs"]
+    assert list(inputs) == [
+        "repo_name",
+        "description",
+        "team",
+        "cost_center",
+        "python_version",
+        "auth_mode",
+        "include_example",
+        "dry_run",
+    ]
+    assert all(spec.get("description") and spec.get("type") for spec in inputs.values())
+    settings = load_settings(REPO_ROOT / "goldenpath.yml")
+    assert inputs["python_version"]["options"] == list(settings.python_supported), "follow python.runtimes"
+    assert inputs["python_version"]["default"] == settings.python_default
+    assert inputs["auth_mode"]["options"] == list(AUTH_MODES)
+    assert (inputs["dry_run"]["type"], inputs["dry_run"]["default"]) == ("boolean", False)
+    (job,) = workflow["jobs"].values()
+    assert job["environment"] == "create-repo"
+    assert job["permissions"] == {"contents": "read"}
+    token = next(step for step in job["steps"] if step.get("id") == "app-token")
+    release = _load(REPO_ROOT / ".github/workflows/release.yml")["jobs"]["release"]["steps"]
+    assert token["uses"] == next(step["uses"] for step in release if step.get("id") == "app-token")
+    assert {k: v for k, v in token["with"].items() if k.startswith("permission-")} == {
+        "permission-administration": "write",
+        "permission-contents": "write",
+        "permission-workflows": "write",
+        "permission-members": "read",
+        "permission-organization-secrets": "write",
+    }
+    create = job["steps"][-1]
+    assert create["env"]["REQUESTER"] == "${{ github.triggering_actor }}"
+    assert {f"${{{{ inputs.{name} }}}}" for name in inputs} <= set(create["env"].values())
+    assert "goldenpath create-repo" in create["run"]
+    assert '-- "$REPO_NAME"' in create["run"], "the name can never be read as an option"
+
+
+def test_template_update_mints_the_narrowest_app_token_and_runs_goldenpath() -> None:
+    """The app token may push workflow changes and open the PR; the job's own token stays read-only."""
+    call = _call("reusable-template-update.yml")
+    assert {key: spec.get("required", False) for key, spec in call["inputs"].items()} == {
+        "app-id": True,
+        "central-repository": True,
+        "python-version": False,
+    }
+    assert {key: spec["required"] for key, spec in call["secrets"].items()} == {
+        "GOLDENPATH_APP_PRIVATE_KEY": True
+    }
+    (job,) = _load(REPO_ROOT / ".github/workflows/reusable-template-update.yml")["jobs"].values()
+    assert job["permissions"] == {"contents": "read"}
+    steps = job["steps"]
+    install = next(
+        s for s in steps if str(s.get("uses", "")).startswith(f"{SELF}/actions/install-goldenpath@")
+    )
+    token = next(s for s in steps if str(s.get("uses", "")).startswith("actions/create-github-app-token@"))
+    assert {k: v for k, v in token["with"].items() if k.startswith("permission-")} == {
+        "permission-contents": "write",
+        "permission-pull-requests": "write",
+        "permission-workflows": "write",
+    }
+    update = steps[-1]
+    assert steps.index(install) < steps.index(token) < steps.index(update)
+    assert update["env"]["GITHUB_TOKEN"] == "${{ steps.app-token.outputs.token }}"
+    assert update["run"] == '"$GOLDENPATH" update --open-pr'

@@ -16,17 +16,27 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from goldenpath import __version__
+from goldenpath import __version__, new
 from goldenpath.console import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
+from goldenpath.databricks import commands as databricks_commands
 from goldenpath.fleet import command as fleet
+from goldenpath.github import commands as github_commands
 from goldenpath.github import release
 from goldenpath.naming import KINDS, check_name, format_problems, may_create, suggest_repo_name
 from goldenpath.refs import RefsError, check_refs, expected_ref, pin_refs, project_version
 from goldenpath.repo_check import check_repo
 from goldenpath.settings import SETTINGS_ENV_VAR, SETTINGS_FILENAME, SettingsError, load_settings
+from goldenpath.update import register as register_update
 
 # Modules that add their own subcommands: each has `register(commands) -> None`.
-_CONCERNS: list[Callable[[Any], None]] = [release.register, fleet.register]
+_CONCERNS: list[Callable[[Any], None]] = [
+    github_commands.register,
+    release.register,
+    fleet.register,
+    register_update,
+    databricks_commands.register,
+    new.register,
+]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

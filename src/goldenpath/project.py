@@ -7,10 +7,15 @@ copier-made and a cookiecutter-made repository cannot drift apart.
 
 from __future__ import annotations
 
-import json
+import hashlib
+import re
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from goldenpath.naming import (
     REQUIRED_TAGS,
@@ -34,6 +39,17 @@ QUESTIONS = (
     "auth_mode",
     "include_example",
 )
+ANSWERS_FILE = ".copier-answers.yml"
+ANSWERS_HEADER = "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n"
+# The description becomes the package summary (PyPI allows 512), the job's
+# description and the README's first line; GitHub's repository description allows 350.
+DESCRIPTION_MAX_LENGTH = 200
+DESCRIPTION_EXAMPLE = "Weekly demand forecast per store"
+# Line breaks, other control characters and lone surrogates cannot be one line of text.
+_NOT_ONE_LINE = frozenset({"Cc", "Cs", "Zl", "Zp"})
+# What the Databricks CLI substitutes in bundle files (`${var.x}`, `${bundle.target}`);
+# it has no escape for it in the versions deployed today.
+_BUNDLE_REFERENCE = re.compile(r"\$\{[A-Za-z]")
 # Backstage: a deployed job with an owner and an on-call story is a well-known `service`;
 # a new repository is `experimental` until its team promotes it (docs/catalog.md).
 CATALOG_COMPONENT_TYPE = "service"
@@ -43,6 +59,7 @@ WORKFLOW_FILES = {
     "build": "reusable-build.yml",
     "deploy": "reusable-deploy.yml",
     "deploy-oidc": "reusable-deploy-oidc.yml",
+    "template-update": "reusable-template-update.yml",
 }
 
 
@@ -99,6 +116,16 @@ class Project:
         return expected_ref(self.template_version)
 
     @property
+    def update_schedule(self) -> str:
+        """Weekly cron of the template-update workflow, Mondays 05:MM UTC.
+
+        The minute comes from the repository name (stable across renders and
+        engines), so a fleet of repositories spreads over the hour.
+        """
+        minute = int(hashlib.sha256(self.names.repo.encode()).hexdigest(), 16) % 60
+        return f"{minute} 5 * * 1"
+
+    @property
     def experiment(self) -> str:
         """MLflow experiment on Databricks; the bundle target is appended per deploy."""
         return f"/Shared/{self.names.repo}"
@@ -145,11 +172,6 @@ class Project:
             },
         }
 
-    @staticmethod
-    def quote(text: str) -> str:
-        """A double-quoted string valid in TOML, YAML and Python alike."""
-        return json.dumps(text, ensure_ascii=False)
-
 
 def answer_error(question: str, answers: dict[str, Any], settings: Settings) -> str:
     """Why `answers[question]` is refused, or "" when it is fine."""
@@ -158,8 +180,7 @@ def answer_error(question: str, answers: dict[str, Any], settings: Settings) -> 
         problems = check_repo_name(str(value or ""), settings)
         return format_problems(str(value or ""), problems, settings) if problems else ""
     if question == "description":
-        text = str(value or "")
-        return "" if text.strip() and "\n" not in text else "description must be one non-empty line"
+        return description_error(str(value or ""))
     if question == "team":
         denied = may_create(str(value or ""), str(answers.get("repo_name", "")), settings)
         return f"{denied}; for example 'ml-platform'" if denied else ""
@@ -177,6 +198,36 @@ def answer_error(question: str, answers: dict[str, Any], settings: Settings) -> 
     if question == "include_example":
         return "" if isinstance(value, bool) else f"include_example must be true or false, got {value!r}"
     raise KeyError(f"unknown question {question!r}; known: {', '.join(QUESTIONS)}")
+
+
+def default_description(repo_name: str) -> str:
+    """The description offered when nobody wrote one (copier, cookiecutter and create-repo)."""
+    return f"{repo_name}: an ML project on the goldenpath"
+
+
+def description_error(text: str) -> str:
+    """Why `text` cannot be the description (one line of plain text), or ""."""
+    example = f"for example {DESCRIPTION_EXAMPLE!r}"
+    if not text.strip():
+        return f"description must not be empty; {example}"
+    if len(text) > DESCRIPTION_MAX_LENGTH:
+        return (
+            f"description is {len(text)} characters, the limit is {DESCRIPTION_MAX_LENGTH} "
+            f"(it is the package summary and the job's description); {example}"
+        )
+    for position, char in enumerate(text, start=1):
+        if unicodedata.category(char) in _NOT_ONE_LINE:
+            name = unicodedata.name(char, "a control character")
+            return (
+                f"description must be one line without control characters, but character {position} "
+                f"is U+{ord(char):04X} ({name}); {example}"
+            )
+    if reference := _BUNDLE_REFERENCE.search(text):
+        return (
+            f"description must not contain {reference.group()!r}...: the Databricks bundle would "
+            f"substitute it as a variable reference like '${{var.catalog}}'; {example}"
+        )
+    return ""
 
 
 def default_team(repo_name: str, settings: Settings) -> str:
@@ -216,3 +267,11 @@ def as_bool(value: Any) -> bool:
     if text in {"false", "no", "n", "0"}:
         return False
     raise ValueError(f"expected true or false, got {value!r}")
+
+
+def answers_file_text(record: Mapping[str, Any]) -> str:
+    """`.copier-answers.yml` as copier writes it (its `to_nice_yaml`), for files written outside copier."""
+    text = yaml.safe_dump(
+        dict(record), sort_keys=True, default_flow_style=False, indent=4, allow_unicode=True
+    )
+    return ANSWERS_HEADER + text

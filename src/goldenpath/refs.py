@@ -289,3 +289,48 @@ def _line_of(path: Path, needle: str) -> int:
         if needle in text:
             return number
     return 1
+
+
+# -- release tags ------------------------------------------------------------------
+# The one definition of a release tag (`vX.Y.Z`) and its order. `git describe`
+# output (`v1.2.0-3-gabc1234`, what copier records for an untagged commit) names
+# the release the commit descends from.
+_RELEASE_TAG = re.compile(r"^v(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)$")
+_DESCRIBED = re.compile(r"^(?P<tag>v\d+\.\d+\.\d+)-\d+-g[0-9a-f]+$")
+
+
+@dataclass(frozen=True, order=True)
+class Release:
+    """A release `vX.Y.Z`, ordered by version; `line` is the major tag `vX` callers follow."""
+
+    major: int
+    minor: int
+    patch: int
+
+    @classmethod
+    def parse(cls, tag: str) -> Release | None:
+        """The release a tag names, or None for anything that is not exactly `vX.Y.Z`."""
+        match = _RELEASE_TAG.match(tag.strip())
+        return cls(int(match["major"]), int(match["minor"]), int(match["patch"])) if match else None
+
+    @classmethod
+    def of_commit(cls, ref: str) -> Release | None:
+        """The release a recorded template ref is at or descends from (`vX.Y.Z` or its describe form)."""
+        described = _DESCRIBED.match(ref.strip())
+        return cls.parse(described["tag"] if described else ref)
+
+    @property
+    def tag(self) -> str:
+        return f"v{self.major}.{self.minor}.{self.patch}"
+
+    @property
+    def line(self) -> str:
+        return f"v{self.major}"
+
+    def __str__(self) -> str:
+        return self.tag
+
+
+def releases(tags: Iterable[str]) -> list[Release]:
+    """The release tags among `tags` (others ignored), oldest first, without duplicates."""
+    return sorted({release for tag in tags if (release := Release.parse(tag))})

@@ -21,7 +21,14 @@ SETTINGS_ENV_VAR = "GOLDENPATH_SETTINGS"
 ENVIRONMENT_NAMES = ("dev", "acc", "prd")
 # CI deploys these (acc on every push to main, prd on a release tag); dev is each developer's own.
 DEPLOYED_ENVIRONMENTS = ("acc", "prd")
+# The environment release tags deploy to: its deploys need a review and come from tags only.
+RELEASED_ENVIRONMENT = "prd"
+# GitHub's own default server; GitHub Enterprise Server sets GITHUB_SERVER_URL instead.
+DEFAULT_GITHUB_SERVER_URL = "https://github.com"
+# Visibilities create-repo may give a new repository (never public: it holds org code).
+REPO_VISIBILITIES = ("private", "internal")
 ALL_UNITS = "all"
+TEAM_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 
 class SettingsError(ValueError):
@@ -72,6 +79,9 @@ class Settings:
     coverage_min: int
     naming: NamingRules
     source: Path
+    repo_visibility: str
+    platform_team: str
+    prd_reviewers: str
 
     @property
     def python_supported(self) -> tuple[str, ...]:
@@ -82,6 +92,10 @@ class Settings:
     def central_slug(self) -> str:
         """`<org>/<repo>` of this central repository."""
         return f"{self.org}/{self.central_repo}"
+
+    def central_git_url(self, server_url: str = DEFAULT_GITHUB_SERVER_URL) -> str:
+        """The central repo's git URL: what `copier update` in a generated repo clones."""
+        return f"{server_url.rstrip('/')}/{self.central_slug}.git"
 
     def workflow_uses(self, workflow_file: str) -> str:
         """The `uses:` value a generated repo puts in its caller workflows."""
@@ -133,6 +147,26 @@ def parse_settings(raw: Any, source: Path) -> Settings:
             reader.fail(f"teams.{team}.units", f"names unknown units {unknown}; known: {sorted(units)}")
     if (ALL_UNITS,) not in teams.values():
         reader.fail("teams", f"needs one team with 'units: {ALL_UNITS}' (the platform team)")
+    platform_team = reader.text("github.platform_team")
+    if teams.get(platform_team) != (ALL_UNITS,):
+        everything = sorted(team for team, team_units in teams.items() if team_units == (ALL_UNITS,))
+        reader.fail(
+            "github.platform_team", f"{platform_team!r} must be a team with 'units: all': {everything}"
+        )
+    repo_visibility = (
+        reader.text("github.repo_visibility") if reader.has("github.repo_visibility") else "private"
+    )
+    if repo_visibility not in REPO_VISIBILITIES:
+        reader.fail(
+            "github.repo_visibility",
+            f"must be one of {', '.join(REPO_VISIBILITIES)}, got {repo_visibility!r}",
+        )
+    prd_reviewers = reader.text("github.prd_reviewers")
+    if not TEAM_SLUG.fullmatch(prd_reviewers):
+        reader.fail(
+            "github.prd_reviewers",
+            f"must be a GitHub team slug (lowercase, digits, '-', '_'), got {prd_reviewers!r}",
+        )
     environments = {env: _environment(reader, env) for env in ENVIRONMENT_NAMES}
     python_runtimes = {str(k): str(v) for k, v in reader.mapping("python.runtimes").items()}
     python_default = str(reader.value("python.default"))
@@ -169,6 +203,9 @@ def parse_settings(raw: Any, source: Path) -> Settings:
             reserved_words=tuple(str(w) for w in reader.sequence("naming.reserved_words")),
         ),
         source=source,
+        repo_visibility=repo_visibility,
+        platform_team=platform_team,
+        prd_reviewers=prd_reviewers,
     )
 
 

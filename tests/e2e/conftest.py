@@ -7,9 +7,14 @@ changes the repository works on its own fork of it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from e2e.harness import ACT, GeneratedRepo, Harness
+from fakes.databricks import FakeWorkspaceServer, seed_healthy
+from goldenpath.naming import derive_names
+from rendering import EXAMPLE_ANSWERS
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +28,42 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Harness:
 def generated(harness: Harness, tmp_path_factory: pytest.TempPathFactory) -> GeneratedRepo:
     """The example answers rendered with copier, committed, pushed to a local origin."""
     return GeneratedRepo.create(tmp_path_factory.mktemp("generated"), harness.settings)
+
+
+@pytest.fixture(scope="session")
+def workspace(harness: Harness) -> Iterator[FakeWorkspaceServer]:
+    """One fake Databricks workspace standing in for every deployed environment's workspace.
+
+    Ready for the example repo: each deployed environment's catalog, schema,
+    service principal and grants exist, and the e2e credentials (fake secrets
+    `e2e-<env>-client-id` / `e2e-<env>-client-secret`) are OAuth clients of it.
+    """
+    settings = harness.settings
+    names = derive_names(str(EXAMPLE_ANSWERS["repo_name"]), settings)
+    with FakeWorkspaceServer() as fake:
+        for env, environment in settings.environments.items():
+            if environment.deployment is None:
+                continue
+            seed_healthy(
+                fake.workspace,
+                catalog=names.catalogs[env],
+                schema=names.uc_schema,
+                principal=environment.deployment.service_principal,
+                node_type=settings.node_type_id,
+                spark_version=settings.python_runtimes[str(EXAMPLE_ANSWERS["python_version"])],
+            )
+            fake.workspace.oauth_clients[f"e2e-{env}-client-id"] = f"e2e-{env}-client-secret"
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def deployable(
+    harness: Harness,
+    generated: GeneratedRepo,
+    workspace: FakeWorkspaceServer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> GeneratedRepo:
+    """The example repo with its workspace hosts pointing at the fake workspace."""
+    repo = generated.fork(tmp_path_factory.mktemp("deployable"))
+    repo.point_at_workspace(harness.settings, workspace.url)
+    return repo

@@ -1,20 +1,24 @@
 """A generated repo's deploy.yml, run with act, deploys through the central deploy workflow.
 
 The Databricks CLI is the fake from tests/e2e/doubles/setup-cli: it checks the
-bundle (schema, target, variables, wheel build) and records each call, so these
+bundle (schema, target, variables, wheel build), records each call and writes
+the job into the fake Databricks workspace (tests/fakes/databricks.py), so these
 tests see which commands the central workflow ran, for which target, with which
-credentials. A run takes about 20 s.
+credentials, and that `goldenpath databricks preflight` and `verify` ran against
+that workspace around the deploy. A run takes about 30 s.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from e2e.harness import ActRun, GeneratedRepo, Harness
+from fakes.databricks import FakeWorkspaceServer
 
 pytestmark = pytest.mark.e2e
 
@@ -45,8 +49,19 @@ def only_job(run: ActRun) -> str:
     return next(iter(run.jobs))
 
 
-def assert_deployed(run: ActRun, harness: Harness, environment: str, sha: str) -> None:
-    """validate, then deploy, of `environment`'s target, with that environment's host and credentials."""
+def deployed_job(workspace: FakeWorkspaceServer, harness: Harness) -> dict[str, Any]:
+    (job,) = [
+        s
+        for s in workspace.workspace.jobs.values()
+        if s["tags"]["project"] == "rtl-forecasting-demand-weekly"
+    ]
+    return job
+
+
+def assert_deployed(
+    run: ActRun, harness: Harness, environment: str, sha: str, workspace: FakeWorkspaceServer
+) -> None:
+    """validate, preflight, deploy, verify of `environment`'s target, with that environment's credentials."""
     assert run.returncode == 0, run.tail()
     job = only_job(run)
     assert job.startswith(f"{environment}/") and run.jobs[job] == "succeeded", run.jobs
@@ -56,24 +71,34 @@ def assert_deployed(run: ActRun, harness: Harness, environment: str, sha: str) -
     assert flag_values(deploy, "-t", "--target") == [environment]
     assert f"git_sha={sha}" in flag_values(deploy, "--var")
 
-    settings = harness.settings.environments[environment]
+    steps = run.steps(job)
+    for step in (
+        "goldenpath databricks preflight",
+        "databricks bundle deploy",
+        "goldenpath databricks verify",
+    ):
+        assert steps.get(step) == "Success", steps
+    assert "goldenpath databricks smoke" not in steps  # smoke-run defaults to false
+    deployed = deployed_job(workspace, harness)
+    assert deployed["tags"]["git_sha"] == sha and deployed["tags"]["env"] == environment
+
     secret = f"e2e-{environment}-client-secret".encode()
     for call in run.databricks_calls():
         auth: dict[str, Any] = call["auth"]
-        assert auth["DATABRICKS_HOST"] == settings.host
+        assert auth["DATABRICKS_HOST"] == workspace.url
         assert auth["DATABRICKS_CLIENT_ID"] == f"e2e-{environment}-client-id"
         assert auth["DATABRICKS_CLIENT_SECRET"] == "sha256:" + hashlib.sha256(secret).hexdigest()
 
 
 @pytest.fixture(scope="module")
-def deploy_push(harness: Harness, generated: GeneratedRepo) -> ActRun:
-    return harness.run(generated, WORKFLOW, "push", secrets=fake_secrets(harness))
+def deploy_push(harness: Harness, deployable: GeneratedRepo) -> ActRun:
+    return harness.run(deployable, WORKFLOW, "push", secrets=fake_secrets(harness))
 
 
-def test_push_to_main_validates_then_deploys_the_acc_target(
-    deploy_push: ActRun, harness: Harness, generated: GeneratedRepo
+def test_push_to_main_validates_checks_deploys_and_verifies_the_acc_target(
+    deploy_push: ActRun, harness: Harness, deployable: GeneratedRepo, workspace: FakeWorkspaceServer
 ) -> None:
-    assert_deployed(deploy_push, harness, "acc", generated.head())
+    assert_deployed(deploy_push, harness, "acc", deployable.head(), workspace)
     # The fake CLI checked databricks.yml and resources/*.yml against the bundle schema.
     job_lines = [
         line for line in deploy_push.text.splitlines() if line.startswith(f"[{only_job(deploy_push)}]")
@@ -82,23 +107,54 @@ def test_push_to_main_validates_then_deploys_the_acc_target(
     assert any("Validation OK!" in line for line in job_lines)
 
 
-def test_deploy_writes_a_job_summary(deploy_push: ActRun, generated: GeneratedRepo) -> None:
+def summary_of(run: ActRun) -> str:
     # act echoes what a step appends to $GITHUB_STEP_SUMMARY as `Summary - <text>`.
-    start = deploy_push.text.find("Summary - ")
-    assert start != -1, deploy_push.tail()
-    summary = deploy_push.text[start : start + 1000]
-    assert generated.head() in summary and "acc" in summary
+    start = run.text.find("Summary - ")
+    assert start != -1, run.tail()
+    return run.text[start:]
 
 
-def test_a_release_tag_deploys_the_prd_target(harness: Harness, generated: GeneratedRepo) -> None:
-    run = harness.run(generated, WORKFLOW, "push", ref="refs/tags/v0.1.0", secrets=fake_secrets(harness))
-    assert_deployed(run, harness, "prd", generated.head())
+def test_deploy_summary_shows_the_verified_job(
+    deploy_push: ActRun, deployable: GeneratedRepo, workspace: FakeWorkspaceServer
+) -> None:
+    summary = summary_of(deploy_push)
+    (job_id,) = [i for i, s in workspace.workspace.jobs.items() if s["tags"]["env"] == "acc"]
+    assert f"[rtl-forecasting-demand-weekly-pipeline]({workspace.url}/jobs/{job_id})" in summary
+    assert f"`git_sha={deployable.head()}`" in summary
+    assert "Databricks bundle deployed and verified" in summary and "smoke-run: false" in summary
+
+
+def test_a_release_tag_deploys_the_prd_target(
+    harness: Harness, deployable: GeneratedRepo, workspace: FakeWorkspaceServer
+) -> None:
+    run = harness.run(deployable, WORKFLOW, "push", ref="refs/tags/v0.1.0", secrets=fake_secrets(harness))
+    assert_deployed(run, harness, "prd", deployable.head(), workspace)
+
+
+def test_a_wrong_tag_fails_the_deploy_at_verify(
+    harness: Harness, deployable: GeneratedRepo, workspace: FakeWorkspaceServer, tmp_path: Path
+) -> None:
+    repo = deployable.fork(tmp_path)
+    job_file = repo.path / "resources" / "pipeline_job.yml"
+    text, count = re.subn(r"(?m)^(\s+git_sha: ).*$", r"\g<1>stale", job_file.read_text(encoding="utf-8"))
+    assert count == 1
+    job_file.write_text(text, encoding="utf-8")
+    sha = repo.commit("A hard-coded git_sha tag")
+    run = harness.run(repo, WORKFLOW, "push", secrets=fake_secrets(harness))
+
+    assert run.returncode != 0, run.tail()
+    steps = run.steps(only_job(run))
+    assert (
+        steps["databricks bundle deploy"] == "Success" and steps["goldenpath databricks verify"] == "Failure"
+    )
+    assert f"git_sha='stale' (expected '{sha}')" in run.text
+    assert "Databricks bundle deploy FAILED verification" in summary_of(run)
 
 
 def test_a_bundle_that_breaks_the_schema_is_not_deployed(
-    harness: Harness, generated: GeneratedRepo, tmp_path: Path
+    harness: Harness, deployable: GeneratedRepo, tmp_path: Path
 ) -> None:
-    repo = generated.fork(tmp_path)
+    repo = deployable.fork(tmp_path)
     bundle = repo.path / "databricks.yml"
     text = bundle.read_text(encoding="utf-8")
     assert "\nbundle:\n" in text
@@ -111,8 +167,8 @@ def test_a_bundle_that_breaks_the_schema_is_not_deployed(
     assert "colour" in run.text and "Schema validation errors were encountered" in run.text
 
 
-def test_deploy_without_credentials_stops_before_the_cli(harness: Harness, generated: GeneratedRepo) -> None:
-    run = harness.run(generated, WORKFLOW, "push")
+def test_deploy_without_credentials_stops_before_the_cli(harness: Harness, deployable: GeneratedRepo) -> None:
+    run = harness.run(deployable, WORKFLOW, "push")
     assert run.returncode != 0, run.tail()
     assert run.databricks_calls() == []
     errors = [line for line in run.text.splitlines() if "::error" in line and "echo" not in line]
@@ -121,28 +177,58 @@ def test_deploy_without_credentials_stops_before_the_cli(harness: Harness, gener
 
 # act has no OIDC token service: a job's `permissions: id-token: write` gives it
 # nothing. The harness hands the steps the two variables the runner would set,
-# pointing nowhere; the fake CLI only checks they are present.
-FAKE_OIDC_RUNNER = {
-    "ACTIONS_ID_TOKEN_REQUEST_URL": "http://127.0.0.1:9/goldenpath-e2e-no-token-service",
-    "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "goldenpath-e2e-fake-request-token",
-}
+# pointing at the fake workspace's stand-in for the runner's token service; the
+# SDK (goldenpath) exchanges that token at the fake workspace.
+def fake_oidc_runner(workspace: FakeWorkspaceServer) -> dict[str, str]:
+    return {
+        "ACTIONS_ID_TOKEN_REQUEST_URL": f"{workspace.url}/github-oidc-token?api-version=2.0",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "goldenpath-e2e-fake-request-token",
+    }
 
 
 def test_an_oidc_repo_deploys_acc_through_the_oidc_workflow(
-    harness: Harness, tmp_path_factory: pytest.TempPathFactory
+    harness: Harness, tmp_path_factory: pytest.TempPathFactory, workspace: FakeWorkspaceServer
 ) -> None:
     repo = GeneratedRepo.create(tmp_path_factory.mktemp("oidc"), harness.settings, {"auth_mode": "oidc"})
+    repo.point_at_workspace(harness.settings, workspace.url)
     acc = harness.settings.environments["acc"].deployment
     assert acc is not None
     client_id = acc.client_id_secret
-    run = harness.run(repo, WORKFLOW, "push", secrets={client_id: "e2e-acc-client-id"}, env=FAKE_OIDC_RUNNER)
+    exchanges = len(workspace.workspace.calls_to("POST", "/oidc/v1/token"))
+    run = harness.run(
+        repo, WORKFLOW, "push", secrets={client_id: "e2e-acc-client-id"}, env=fake_oidc_runner(workspace)
+    )
 
     assert run.returncode == 0, run.tail()
     assert (harness.settings.release_line, ".github/workflows/reusable-deploy-oidc.yml") in run.resolved(
         harness.settings.central_slug
     )
     assert [argv[:2] for argv in bundle_calls(run)] == [["bundle", "validate"], ["bundle", "deploy"]]
+    grants = workspace.workspace.calls_to("POST", "/oidc/v1/token")[exchanges:]
+    assert grants and all(c.body["grant_type"].endswith("token-exchange") for c in grants)
     for call in run.databricks_calls():
         assert call["auth"]["DATABRICKS_AUTH_TYPE"] == "github-oidc"
         assert call["auth"]["DATABRICKS_CLIENT_ID"] == "e2e-acc-client-id"
         assert call["auth"]["DATABRICKS_CLIENT_SECRET"] is None
+
+
+def test_smoke_run_runs_the_deployed_job_and_links_the_run(
+    harness: Harness, deployable: GeneratedRepo, workspace: FakeWorkspaceServer, tmp_path: Path
+) -> None:
+    repo = deployable.fork(tmp_path)
+    caller = repo.path / ".github" / "workflows" / "deploy.yml"
+    text, count = re.subn(
+        r"(?m)^(\s+)target: acc$", r"\g<0>\n\g<1>smoke-run: true", caller.read_text("utf-8")
+    )
+    assert count == 1
+    caller.write_text(text, encoding="utf-8")
+    repo.commit("Smoke-run the acc deploy")
+    runs_before = set(workspace.workspace.runs)
+    run = harness.run(repo, WORKFLOW, "push", secrets=fake_secrets(harness))
+
+    assert run.returncode == 0, run.tail()
+    assert run.steps(only_job(run))["goldenpath databricks smoke"] == "Success"
+    (run_id,) = set(workspace.workspace.runs) - runs_before
+    smoke = workspace.workspace.runs[run_id]
+    assert smoke["state"]["result_state"] == "SUCCESS"
+    assert f"SUCCESS ([run page]({smoke['run_page_url']}))" in summary_of(run)

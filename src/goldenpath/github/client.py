@@ -12,12 +12,15 @@ import base64
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from githubkit import GitHub, TokenAuthStrategy
-from githubkit.retry import RetryChainDecision, RetryRateLimit, RetryServerError
+if TYPE_CHECKING:  # githubkit takes ~2 s to import: only commands that call GitHub pay for it
+    from githubkit import GitHub, TokenAuthStrategy
+
+from goldenpath.settings import DEFAULT_GITHUB_SERVER_URL
 
 DEFAULT_API_URL = "https://api.github.com"
-DEFAULT_SERVER_URL = "https://github.com"
+DEFAULT_SERVER_URL = DEFAULT_GITHUB_SERVER_URL
 
 
 class GitHubConfigError(Exception):
@@ -74,14 +77,10 @@ def api_client(env: GitHubEnv, *, http_cache: bool = False) -> GitHub[TokenAuthS
     The HTTP cache is off by default: a command that writes must read what it
     just wrote, not a cached copy. Read-only scans may turn it on (ETags).
     """
-    return GitHub(
-        TokenAuthStrategy(env.token),
-        base_url=env.api_url,
-        http_cache=http_cache,
-        auto_retry=_RETRY,
-    )
+    from githubkit import GitHub, TokenAuthStrategy
+    from githubkit.retry import RetryChainDecision, RetryRateLimit, RetryServerError
 
-
-# One retry after a rate limit (at the time GitHub names) and one after a 5xx
-# (after 1 s): enough for a blip; an outage is reported, and a rerun resumes.
-_RETRY = RetryChainDecision(RetryRateLimit(max_retry=1), RetryServerError(max_retry=1))
+    # One retry after a rate limit (at the time GitHub names) and one after a 5xx
+    # (after 1 s): enough for a blip; an outage is reported, and a rerun resumes.
+    retry = RetryChainDecision(RetryRateLimit(max_retry=1), RetryServerError(max_retry=1))
+    return GitHub(TokenAuthStrategy(env.token), base_url=env.api_url, http_cache=http_cache, auto_retry=retry)

@@ -22,10 +22,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
-
-from githubkit import GitHub, TokenAuthStrategy
-from githubkit.exception import GitHubException, RequestFailed
+from typing import TYPE_CHECKING, Any, Literal
 
 from goldenpath.changelog import CHANGELOG, ChangelogError, release_notes
 from goldenpath.console import (
@@ -38,6 +35,9 @@ from goldenpath.console import (
 from goldenpath.github.client import GitHubConfigError, GitHubEnv, api_client, github_env
 from goldenpath.refs import RefsError, ReleaseTag, check_refs, project_version, tag_problems
 from goldenpath.settings import SETTINGS_ENV_VAR, SETTINGS_FILENAME, Settings, load_settings
+
+if TYPE_CHECKING:
+    from githubkit import GitHub, TokenAuthStrategy
 
 
 class ReleaseRefused(Exception):
@@ -174,6 +174,8 @@ def publish_release(
     gh: GitHub[TokenAuthStrategy], target: Target, tag: ReleaseTag, notes: str, *, latest: bool, dry_run: bool
 ) -> Step:
     """Create the Release of `tag`, or bring an existing one to exactly these notes."""
+    from githubkit.exception import GitHubException, RequestFailed
+
     name = "release"
     wanted: dict[str, Any] = {
         "name": tag.name,

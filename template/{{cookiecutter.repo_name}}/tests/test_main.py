@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from {{ gp.names.package }}.main import build_config, main, parse_args
+from tests.conftest import LocalRun
 
 
 def test_help_lists_the_job_parameters(capsys: pytest.CaptureFixture[str]) -> None:
@@ -43,16 +43,10 @@ def test_job_parameters_reach_the_config(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert config.run_tags()["databricks_job_run_id"] == "2"
 
 
-def test_local_run_prints_a_json_summary(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.delenv("DATABRICKS_RUNTIME_VERSION", raising=False)
-    monkeypatch.chdir(tmp_path)
-    assert main(["--git-sha", "f00d"]) == 0
-    summary = json.loads(capsys.readouterr().out)
+def test_local_run_prints_a_json_summary(local_run: LocalRun) -> None:
 {%- if cookiecutter.include_example %}
-    assert summary["registered_model"] is None
-    assert (tmp_path / "mlflow.db").is_file()
+    assert local_run.summary["registered_model"] is None
+    assert (local_run.directory / "mlflow.db").is_file()
 {%- else %}
-    assert summary["tags"]["git_sha"] == "f00d"
+    assert local_run.summary["tags"]["git_sha"] == "f00d"
 {%- endif %}

@@ -4,18 +4,21 @@
 
 from __future__ import annotations
 
-import argparse
-{%- if example %}
-from pathlib import Path
+{% if example -%}
+import dataclasses
 
 import mlflow
 import pytest
-{%- else %}
+{%- else -%}
+import argparse
 from datetime import date
 {%- endif %}
 
 from {{ gp.names.package }} import pipeline
 from {{ gp.names.package }}.config import RunConfig{% if example %}, local_tracking_uri{% endif %}
+{%- if example %}
+from tests.conftest import LocalRun
+{%- endif %}
 
 # Derived from the repository name by goldenpath; resources/pipeline_job.yml passes the same.
 CATALOG = "{{ gp.names.catalogs['acc'] }}"
@@ -37,18 +40,6 @@ def acc_config() -> RunConfig:
 {%- if example %}
 
 
-ARGS = argparse.Namespace(alpha=0.5, test_size=0.25, seed=7)
-
-
-def local_config(tmp_path: Path) -> RunConfig:
-    return RunConfig(
-        env="local",
-        experiment="tests",
-        tracking_uri=local_tracking_uri(tmp_path),
-        git_sha="0123abc",
-    )
-
-
 def test_model_beats_predicting_the_mean() -> None:
     features, target = pipeline.load_training_data()
     _, metrics, example = pipeline.train(features, target, alpha=0.5, test_size=0.25, seed=7)
@@ -56,16 +47,24 @@ def test_model_beats_predicting_the_mean() -> None:
     assert list(example.columns) == list(features.columns)
 
 
-def test_run_logs_params_metrics_model_and_git_sha(tmp_path: Path) -> None:
-    result = pipeline.run(local_config(tmp_path), ARGS)
-    logged = mlflow.get_run(result["run_id"])
-    assert logged.data.tags["git_sha"] == "0123abc"
-    assert logged.data.params["alpha"] == "0.5"
-    assert logged.data.metrics["r2"] == pytest.approx(result["metrics"]["r2"])
-    assert mlflow.sklearn.load_model(result["model_uri"]).predict(
-        pipeline.load_training_data()[0].head(2)
-    ).shape == (2,)
-    assert result["registered_model"] is None
+def test_the_local_run_logs_params_metrics_model_and_git_sha(local_run: LocalRun) -> None:
+    mlflow.set_tracking_uri(local_tracking_uri(local_run.directory))
+    logged = mlflow.get_run(local_run.summary["run_id"])
+    assert logged.data.tags["git_sha"] == "f00d"
+    assert logged.data.params["alpha"] == "1.0"
+    assert logged.data.metrics["r2"] == pytest.approx(local_run.summary["metrics"]["r2"])
+    model = mlflow.sklearn.load_model(local_run.summary["model_uri"])
+    assert model.predict(pipeline.load_training_data()[0].head(2)).shape == (2,)
+
+
+def test_the_model_is_served_with_the_packages_it_was_saved_with() -> None:
+    for config, serializer in (
+        (dataclasses.replace(acc_config(), env="local"), "skops"),
+        (acc_config(), "cloudpickle"),
+    ):
+        assert pipeline.serialization_format(config) == serializer
+        pinned = [pin.split("==")[0] for pin in pipeline.serving_requirements(config)]
+        assert pinned == ["scikit-learn", serializer]
 
 
 def test_databricks_runs_register_in_unity_catalog(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,17 +9,20 @@ pagination); each module beside it adds the routes of one concern:
 | `orgs.py` | teams, team memberships |
 | `releases.py` | releases (get by tag, create, update, list) |
 | `fleet.py` | git trees, contents, tags, branch rules, branch protection, environments, workflow runs; `seed_fleet` |
-| `pull_list.py` | list pull requests (state, head filters) |
+| `access.py` | team repository permissions, org secrets' selected repositories |
+| `environments.py` | deployment environments, deployment branch policies |
+| `rulesets.py` | repository rulesets |
+| `pulls.py` | pull requests: list (head/base/state filters), create, get, update |
 
 Add a concern as a module with `install(fake)` and list it in `CONCERNS`.
 """
 
 from __future__ import annotations
 
-from fakes.github import fleet, orgs, pull_list, releases, repos
+from fakes.github import access, environments, fleet, orgs, pulls, releases, repos, rulesets
 from fakes.github.server import Call, FakeGitHub, Reply, Request
 
-CONCERNS = [repos, orgs, releases, fleet, pull_list]
+CONCERNS = [repos, orgs, access, environments, rulesets, releases, pulls, fleet]
 
 
 def start_fake_github(**kwargs: object) -> FakeGitHub:

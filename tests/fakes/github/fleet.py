@@ -3,8 +3,10 @@ environments and workflow runs, plus a seeded synthetic fleet.
 
 State lives on each repo of `repos.py` under private keys (never served as
 fields): `_files` (path -> text on the default branch), `_tags`, `_rules`,
-`_protection`, `_environments`, `_runs` (workflow file -> runs, newest first).
-Open pull requests are `pull_list.py`'s.
+`_protection`, `_runs` (workflow file -> runs, newest first). Environments are
+`environments.py`'s, open pull requests `pulls.py`'s, and the branch rules
+also include the active default-branch rulesets of `rulesets.py`, so a repo
+made by create-repo scans as GitHub would show it.
 """
 
 from __future__ import annotations
@@ -20,11 +22,26 @@ from typing import Any
 
 import yaml
 
-from fakes.github.pull_list import add_pull
+from fakes.github.environments import environments
+from fakes.github.pulls import add_pull
 from fakes.github.repos import add_repo, find_repo
+from fakes.github.rulesets import rulesets
 from fakes.github.server import FakeGitHub, Reply, Request, page
 
 _NOT_FOUND = Reply(404, {"message": "Not Found"})
+
+
+def _active_ruleset_rules(fake: FakeGitHub, owner: str, repo: str) -> list[dict[str, Any]]:
+    """Rules of the active branch rulesets targeting the default branch, as the rules endpoint lists them."""
+    found = []
+    for ruleset in rulesets(fake, owner, repo).values():
+        branches = ruleset.get("conditions", {}).get("ref_name", {}).get("include", [])
+        if ruleset.get("enforcement") == "active" and "~DEFAULT_BRANCH" in branches:
+            found += [
+                {**rule, "ruleset_source_type": "Repository", "ruleset_id": ruleset["id"]}
+                for rule in ruleset.get("rules", [])
+            ]
+    return found
 
 
 def blob_sha(text: str) -> str:
@@ -148,7 +165,8 @@ def install(fake: FakeGitHub) -> None:
         repo = find_repo(fake, request.params["owner"], request.params["repo"])
         if repo is None:
             return _NOT_FOUND
-        return page(request, list(repo.get("_rules", [])), fake.url)
+        owner, name = request.params["owner"], request.params["repo"]
+        return page(request, [*repo.get("_rules", []), *_active_ruleset_rules(fake, owner, name)], fake.url)
 
     @fake.route("GET", "/repos/{owner}/{repo}/branches/{branch}/protection")
     def branch_protection(fake: FakeGitHub, request: Request) -> Reply:
@@ -159,12 +177,6 @@ def install(fake: FakeGitHub) -> None:
         if protection is None:
             return Reply(404, {"message": "Branch not protected"})
         return Reply(200, protection)
-
-    @fake.route("GET", "/repos/{owner}/{repo}/environments/{name}")
-    def get_environment(fake: FakeGitHub, request: Request) -> Reply:
-        repo = find_repo(fake, request.params["owner"], request.params["repo"])
-        environment = (repo or {}).get("_environments", {}).get(request.params["name"])
-        return _NOT_FOUND if environment is None else Reply(200, environment)
 
     @fake.route("GET", "/repos/{owner}/{repo}/actions/workflows/{workflow}/runs")
     def workflow_runs(fake: FakeGitHub, request: Request) -> Reply:
@@ -279,14 +291,13 @@ def _seed_repo(fake: FakeGitHub, fleet: Fleet, base: dict[str, str], kind: str, 
         _tags=[] if kind == "bare" else ["v0.1.0", "v0.2.0"],
         _rules=[_pull_request_rule(org, name)] if protected else [],
         _protection={"main": _classic_protection(fake, org, name)} if kind == "classic" else {},
-        _environments={}
-        if kind == "bare"
-        else {"prd": _environment(fake, org, name, reviewers=kind != "unprotected")},
         _runs={}
         if kind in ("bare", "off-road")
         else {"ci.yml": [_run(fake, org, name, "failure" if kind == "behind" else "success", fleet.now)]},
         _branches={"main": blob_sha(name)},
     )
+    if kind != "bare":
+        environments(fake, org, name)["prd"] = _environment(fake, org, name, reviewers=kind != "unprotected")
     if kind == "behind":
         add_pull(
             fake,

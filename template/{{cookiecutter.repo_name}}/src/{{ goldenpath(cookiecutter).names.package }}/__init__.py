@@ -1,2 +1,2 @@
 {%- set gp = goldenpath(cookiecutter) -%}
-"""{{ cookiecutter.description | replace('\\', '/') | replace('"""', "'''") }}"""
+{{ cookiecutter.description | python_docstring }}

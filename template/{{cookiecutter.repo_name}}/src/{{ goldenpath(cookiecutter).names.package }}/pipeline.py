@@ -60,6 +60,24 @@ def register(model_uri: str, config: RunConfig) -> str | None:
     return f"{config.registered_model}/{version.version}"
 
 
+def serialization_format(config: RunConfig) -> str:
+    """MLflow's own choice, made explicit: cloudpickle on Databricks, skops (no pickle) elsewhere."""
+    if config.on_databricks:
+        return mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE
+    return mlflow.sklearn.SERIALIZATION_FORMAT_SKOPS
+
+
+def serving_requirements(config: RunConfig) -> list[str]:
+    """scikit-learn and the serializer, pinned to the versions that saved the model.
+
+    Named here, MLflow need not infer them by re-importing the model in a
+    subprocess, which costs seconds on every run.
+    """
+    return mlflow.sklearn.get_default_pip_requirements(
+        include_cloudpickle=config.on_databricks, include_skops=not config.on_databricks
+    )
+
+
 def run(config: RunConfig, args: argparse.Namespace) -> dict[str, Any]:
     if config.tracking_uri:
         mlflow.set_tracking_uri(config.tracking_uri)
@@ -70,7 +88,13 @@ def run(config: RunConfig, args: argparse.Namespace) -> dict[str, Any]:
         mlflow.log_params(params)
         model, metrics, example = train(features, target, **params)
         mlflow.log_metrics(metrics)
-        logged = mlflow.sklearn.log_model(model, name="model", input_example=example)
+        logged = mlflow.sklearn.log_model(
+            model,
+            name="model",
+            input_example=example,
+            serialization_format=serialization_format(config),
+            pip_requirements=serving_requirements(config),
+        )
         registered = register(logged.model_uri, config)
     return {
         "run_id": active.info.run_id,

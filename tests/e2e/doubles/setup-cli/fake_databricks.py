@@ -12,7 +12,12 @@ fail - but deploys nothing:
   matches the target's host, every `--var` and `${var.*}` is declared, required
   variables have a value;
 - `bundle deploy`: the same, then each artifact's `build` command, then every
-  `whl:` library must match a built file.
+  `whl:` library must match a built file; then it writes each job resource to
+  the workspace at DATABRICKS_HOST (the fake workspace, tests/fakes/databricks.py)
+  through databricks-sdk with the SDK's auth environment, as the real CLI would:
+  variables resolved, the target's run_as applied, the wheel library pointing
+  at its uploaded copy. The real CLI remembers the job id in its deployment
+  state; this double finds the job by name, creating or resetting it.
 """
 
 from __future__ import annotations
@@ -28,9 +33,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from databricks.sdk import WorkspaceClient
 
 BUNDLE_FILES = ("databricks.yml", "databricks.yaml", "bundle.yml", "bundle.yaml")
 VAR_REFERENCE = re.compile(r"\$\{var\.([A-Za-z0-9_-]+)")
+REFERENCE = re.compile(r"\$\{([A-Za-z0-9_.-]+)\}")
 AUTH_VALUES = (
     "DATABRICKS_HOST",
     "DATABRICKS_CLIENT_ID",
@@ -192,6 +199,41 @@ class Bundle:
         print(f"Name: {(self.config.get('bundle') or {}).get('name')}\nTarget: {target}")
         return target
 
+    def deploy(self, target: str, given: dict[str, str]) -> None:
+        """Create or reset each job resource in the workspace, resolved as the real CLI deploys it."""
+        client = WorkspaceClient()
+        me = client.current_user.me().user_name or ""
+        body = (self.config.get("targets") or {}).get(target) or {}
+        values = {"bundle.name": str((self.config.get("bundle") or {}).get("name")), "bundle.target": target}
+        values["workspace.current_user.userName"] = me
+        overrides = body.get("variables") or {}
+        for name, spec in (self.config.get("variables") or {}).items():
+            default = spec.get("default") if isinstance(spec, dict) else None
+            values[f"var.{name}"] = str(given.get(name, overrides.get(name, default)))
+        root = f"/Workspace/Users/{me}/.bundle/{values['bundle.name']}/{target}"
+        for path in self.files:
+            jobs = ((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("resources") or {}).get(
+                "jobs"
+            ) or {}
+            for job in jobs.values():
+                settings = resolve(job, values)
+                if body.get("run_as"):
+                    settings["run_as"] = body["run_as"]
+                for task in settings.get("tasks") or []:
+                    for library in task.get("libraries") or []:
+                        if "whl" in library:
+                            built = sorted(path.parent.glob(library["whl"]))
+                            library["whl"] = f"{root}/artifacts/.internal/{built[-1].name}"
+                existing = [j.job_id for j in client.jobs.list(name=settings["name"])]
+                if existing:
+                    client.api_client.do(
+                        "POST", "/api/2.2/jobs/reset", body={"job_id": existing[0], "new_settings": settings}
+                    )
+                    print(f"Updated job {settings['name']} ({existing[0]})")
+                else:
+                    created = client.api_client.do("POST", "/api/2.2/jobs/create", body=settings)
+                    print(f"Created job {settings['name']} ({created['job_id']})")
+
     def build(self) -> None:
         """Run each artifact's build command, then check every `whl:` library matches a file."""
         for name, artifact in (self.config.get("artifacts") or {}).items():
@@ -207,6 +249,17 @@ class Bundle:
                     raise BundleError(f"{path.relative_to(self.root)}: no files match pattern: {pattern}")
 
 
+def resolve(node: Any, values: dict[str, str]) -> Any:
+    """`${...}` references replaced at any depth; unknown ones (e.g. `{{job.id}}`) stay."""
+    if isinstance(node, dict):
+        return {key: resolve(value, values) for key, value in node.items()}
+    if isinstance(node, list):
+        return [resolve(item, values) for item in node]
+    if isinstance(node, str):
+        return REFERENCE.sub(lambda match: values.get(match[1], match[0]), node)
+    return node
+
+
 def main(argv: list[str]) -> int:
     record(argv)
     try:
@@ -217,9 +270,10 @@ def main(argv: list[str]) -> int:
             print("Validation OK!")
         elif argv[:2] == ["bundle", "deploy"]:
             bundle = Bundle(Path.cwd())
-            bundle.validate(argv[2:])
+            target = bundle.validate(argv[2:])
             bundle.build()
-            print("Deployment complete! (fake databricks CLI: nothing was deployed)")
+            bundle.deploy(target, parse_args(argv[2:])[1])
+            print("Deployment complete! (fake databricks CLI: jobs written to the fake workspace)")
         else:
             print(
                 f"fake databricks CLI (goldenpath e2e test double): recorded `{' '.join(argv)}`, nothing simulated"

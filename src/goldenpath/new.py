@@ -1,0 +1,200 @@
+"""`goldenpath new`: render a repository with copier, refusing bad answers in plain words.
+
+Copier's own CLI reports a refused `--data`/`--defaults` answer inside a Python
+traceback. This wraps copier's Python API: a refusal is one paragraph (the rule
+that failed and a valid example, from the template's own validators) and exit 1,
+and the destination is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import shutil
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from goldenpath import __version__
+from goldenpath.console import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
+from goldenpath.naming import example_repo_name
+from goldenpath.project import QUESTIONS, as_bool
+from goldenpath.refs import expected_ref
+from goldenpath.settings import DEFAULT_GITHUB_SERVER_URL, load_settings
+
+# A source checkout (or editable install) renders its own template; an installed
+# CLI renders the central repository at its own release tag.
+_CHECKOUT = Path(__file__).resolve().parents[2]
+# How copier words a refused answer: "Validation error for question 'team': ..."
+_COPIER_PREFIX = re.compile(r"^(?:Validation error for question|Invalid choice for) '(\w+)': ")
+
+
+class NewError(Exception):
+    """A refusal or usage error, already worded for a person; `code` is the exit code."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def register(commands: Any) -> None:
+    new = commands.add_parser(
+        "new",
+        help="render a new repository from the template (copier), with readable refusals",
+        description=__doc__,
+    )
+    new.add_argument("dest", nargs="?", help="directory to create (default: ./<repo_name>)")
+    new.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=f"an answer, repeatable; questions: {', '.join(QUESTIONS)}",
+    )
+    new.add_argument("--defaults", action="store_true", help="take the default for every answer not given")
+    new.add_argument(
+        "--vcs-ref", help="template git ref (default: HEAD of a checkout, else this CLI's release tag)"
+    )
+    new.add_argument(
+        "--template", help="template source (default: this checkout, else the central repository)"
+    )
+    new.set_defaults(handler=_new)
+
+
+def parse_data(pairs: list[str], example_name: str) -> dict[str, Any]:
+    """`--data KEY=VALUE` pairs as answers; a malformed, unknown or repeated key is a usage error."""
+    answers: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise NewError(
+                f"--data {pair!r} is not KEY=VALUE; for example --data repo_name={example_name}", EXIT_USAGE
+            )
+        if key not in QUESTIONS:
+            raise NewError(
+                f"--data {key!r} is not a question; the questions are {', '.join(QUESTIONS)}", EXIT_USAGE
+            )
+        if key in answers:
+            raise NewError(f"--data {key} is given twice; give each answer once", EXIT_USAGE)
+        answers[key] = value
+    if "include_example" in answers:
+        try:
+            answers["include_example"] = as_bool(answers["include_example"])
+        except ValueError as exc:
+            raise NewError(
+                f"include_example {exc}; for example --data include_example=false", EXIT_REFUSED
+            ) from exc
+    return answers
+
+
+def template_source(template: str | None, vcs_ref: str | None) -> tuple[str, str]:
+    """Where to render from and at which ref."""
+    if template:
+        return template, vcs_ref or "HEAD"
+    if (_CHECKOUT / "copier.yml").is_file():
+        return str(_CHECKOUT), vcs_ref or "HEAD"
+    server = os.environ.get("GITHUB_SERVER_URL") or DEFAULT_GITHUB_SERVER_URL
+    return load_settings().central_git_url(server), vcs_ref or expected_ref(__version__)
+
+
+def one_paragraph(message: str) -> str:
+    """Copier's refusal as one paragraph: the question, then each broken rule and the example."""
+    message = _COPIER_PREFIX.sub(r"\1 refused: ", message.strip())
+    lines = [line.strip().removeprefix("- ") for line in message.splitlines() if line.strip()]
+    return "".join(
+        line + ("" if index == len(lines) - 1 else " " if line.endswith((":", ".", "?", ";")) else "; ")
+        for index, line in enumerate(lines)
+    )
+
+
+def render(dest: Path, answers: dict[str, Any], defaults: bool, source: str, vcs_ref: str) -> None:
+    """Render with copier; on any refusal, leave `dest` as it was and raise `NewError`."""
+    import copier  # loaded here: every other command starts without it
+    from copier.errors import (
+        CopierAnswersInterrupt,
+        DirtyLocalWarning,
+        InteractiveSessionError,
+        UserMessageError,
+    )
+
+    existed = dest.exists()
+    if existed and any(dest.iterdir()):
+        raise NewError(f"{dest} already exists and is not empty; choose a new directory", EXIT_REFUSED)
+    try:
+        with warnings.catch_warnings():
+            # Rendering a checkout's uncommitted changes is what a template author wants here.
+            warnings.simplefilter("ignore", DirtyLocalWarning)
+            copier.run_copy(
+                source, dest, data=answers, defaults=defaults, vcs_ref=vcs_ref, unsafe=True, quiet=True
+            )
+    except (ValueError, InteractiveSessionError, CopierAnswersInterrupt, UserMessageError) as exc:
+        _empty_again(dest, existed)
+        if isinstance(exc, InteractiveSessionError):
+            raise NewError(
+                "some answers are missing and there is no terminal to ask them; give them with "
+                "--data KEY=VALUE or take the defaults with --defaults",
+                EXIT_USAGE,
+            ) from exc
+        if isinstance(exc, CopierAnswersInterrupt):
+            raise NewError("interrupted", EXIT_REFUSED) from exc
+        raise NewError(one_paragraph(str(exc)), EXIT_REFUSED) from exc
+
+
+def _empty_again(dest: Path, existed: bool) -> None:
+    """Undo a failed render: remove what it created (DEST was missing or empty before)."""
+    if not dest.exists():
+        return
+    if not existed:
+        shutil.rmtree(dest)
+        return
+    for child in dest.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+def next_steps(dest: Path, source: str) -> str:
+    """What to type next, in order; the MLflow line only for a repo with the example pipeline."""
+    answers = yaml.safe_load((dest / ".copier-answers.yml").read_text(encoding="utf-8"))
+    steps = [
+        f"Created {dest} from {source}. Next:",
+        f"  cd {shlex.quote(str(dest))}",
+        "  poetry install",
+        "  poetry run pytest",
+        f"  poetry run {answers['repo_name']}        # runs the pipeline locally",
+    ]
+    if answers.get("include_example"):
+        steps.append(
+            "  poetry run mlflow ui --backend-store-uri sqlite:///mlflow.db"
+            "   # browse the runs (needs `poetry add --group dev mlflow`)"
+        )
+    steps += [
+        "Deploy: commit, push to GitHub and merge to main; CI tests every change, main deploys",
+        "to acc and a release tag v* to prd (README.md, section Deploy). Into your own dev",
+        "workspace: databricks bundle deploy -t dev",
+    ]
+    return "\n".join(steps)
+
+
+def _new(args: argparse.Namespace) -> int:
+    try:
+        example_name = example_repo_name(load_settings())
+        answers = parse_data(args.data, example_name)
+        if args.dest is None and "repo_name" not in answers:
+            raise NewError(
+                f"give DEST or --data repo_name=<name>, e.g. --data repo_name={example_name}", EXIT_USAGE
+            )
+        dest = Path(args.dest if args.dest is not None else answers["repo_name"])
+        source, vcs_ref = template_source(args.template, args.vcs_ref)
+        render(dest, answers, args.defaults, source, vcs_ref)
+    except NewError as exc:
+        print(f"goldenpath new: {str(exc).rstrip('. ')}. Nothing was written.", file=sys.stderr)
+        return exc.code
+    print(next_steps(dest, f"{source}@{vcs_ref}"))
+    return EXIT_OK

@@ -1,0 +1,633 @@
+"""`goldenpath databricks ...` in a rendered repo against the fake workspace, through the real databricks-sdk."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from databricks.sdk import WorkspaceClient
+from databricks.sdk.service.catalog import PermissionsChange, Privilege
+
+from fakes.databricks import FakeWorkspaceServer, Outcome, Workspace, seed_healthy
+from goldenpath.cli import main
+from goldenpath.databricks.bundle import BundleError, BundleTarget, load_bundle
+from goldenpath.databricks.smoke import parse_duration
+from goldenpath.databricks.trace import TraceQueryError, classify
+from goldenpath.settings import load_settings
+from rendering import EXAMPLE_ANSWERS, copier_copy
+
+SHA = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
+VERSION = "0.1.0"
+SETTINGS = load_settings()
+ACC_SP = SETTINGS.environments["acc"].deployment.service_principal  # type: ignore[union-attr]
+SDK_ENV = ("DATABRICKS_", "ARM_", "AZURE_", "GOOGLE_", "ACTIONS_ID_TOKEN")
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("databricks") / str(EXAMPLE_ANSWERS["repo_name"])
+    copier_copy(path, EXAMPLE_ANSWERS)
+    return path
+
+
+@pytest.fixture(scope="module")
+def acc(repo: Path) -> BundleTarget:
+    return load_bundle(repo, "acc")
+
+
+@pytest.fixture
+def server(
+    monkeypatch: pytest.MonkeyPatch, acc: BundleTarget, tmp_path: Path
+) -> Iterator[FakeWorkspaceServer]:
+    """A healthy acc workspace; the SDK finds it through its own environment, like in a workflow."""
+    for name in list(os.environ):
+        if name.startswith(SDK_ENV):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(tmp_path / "no-databrickscfg"))
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    with FakeWorkspaceServer() as fake:
+        seed_healthy(
+            fake.workspace,
+            catalog=acc.catalog,
+            schema=acc.schema,
+            principal=ACC_SP,
+            node_type=acc.node_types[0],
+            spark_version=acc.spark_versions[0],
+        )
+        monkeypatch.setenv("DATABRICKS_HOST", fake.url)
+        monkeypatch.setenv("DATABRICKS_TOKEN", fake.token)
+        yield fake
+
+
+def run(repo: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main([*args, "--path", str(repo)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def checks(out: str) -> dict[str, dict[str, Any]]:
+    return {check["check"]: check for check in json.loads(out)["checks"]}
+
+
+def deployed_job(bundle: BundleTarget, git_sha: str = SHA, version: str = VERSION) -> dict[str, Any]:
+    """The job as `bundle deploy` writes it: tags resolved, run_as set, the uploaded wheel."""
+    wheel = f"/Workspace/Users/{ACC_SP}/.bundle/{bundle.name}/acc/artifacts/.internal/{bundle.package_name}-{version}-py3-none-any.whl"
+    return {
+        "name": bundle.job_name,
+        "tags": bundle.expected_tags(git_sha),
+        "run_as": {"service_principal_name": bundle.service_principal},
+        "tasks": [
+            {
+                "task_key": "pipeline",
+                "python_wheel_task": {"package_name": bundle.package_name, "entry_point": bundle.entry_point},
+                "libraries": [{"whl": wheel}],
+            }
+        ],
+    }
+
+
+# --- reading the bundle --------------------------------------------------------------
+def test_the_bundle_target_resolves_like_the_cli(acc: BundleTarget) -> None:
+    assert acc.job_name == "rtl-forecasting-demand-weekly-pipeline"
+    assert acc.schema_full_name == "acc_rtl.forecasting_demand_weekly"
+    assert acc.service_principal == ACC_SP and not acc.development
+    assert acc.experiment == "/Shared/rtl-forecasting-demand-weekly-acc"
+    assert acc.package_name == "rtl_forecasting_demand_weekly"
+    assert acc.expected_tags(SHA)["git_sha"] == SHA and acc.expected_tags(SHA)["env"] == "acc"
+    assert acc.node_types == (SETTINGS.node_type_id,)
+
+
+def test_an_unknown_target_is_a_usage_error(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(BundleError, match="choose one of dev, acc, prd"):
+        load_bundle(repo, "staging")
+    code, _, err = run(repo, capsys, "databricks", "preflight", "--target", "staging")
+    assert code == 2 and "staging" in err
+
+
+def test_outside_a_generated_repo_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        tmp_path, capsys, "databricks", "verify", "--target", "acc", "--git-sha", SHA, "--version", "1"
+    )
+    assert code == 2 and "no databricks.yml" in err
+
+
+# --- preflight ------------------------------------------------------------------------
+def test_preflight_passes_on_a_ready_workspace(
+    server: FakeWorkspaceServer, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(repo, capsys, "databricks", "preflight", "--target", "acc", "--json")
+    assert code == 0, out
+    result = json.loads(out)
+    assert result["ok"] and result["identity"] == ACC_SP
+    assert set(checks(out)) == {
+        "auth",
+        "run_as",
+        "catalog",
+        "catalog-grants",
+        "schema",
+        "schema-grants",
+        "node-type",
+        "spark-version",
+    }
+    assert server.url in err  # progress on stderr names the workspace
+
+
+def test_acceptance_missing_grant_reported_with_its_fix_then_granted(
+    server: FakeWorkspaceServer, repo: Path, capsys: pytest.CaptureFixture[str], acc: BundleTarget
+) -> None:
+    held = server.workspace.grants[("schema", acc.schema_full_name)][ACC_SP]
+    held.discard("CREATE_MODEL")
+    code, out, _ = run(repo, capsys, "databricks", "preflight", "--target", "acc")
+    assert code == 1
+    fix = f"GRANT CREATE MODEL ON SCHEMA acc_rtl.forecasting_demand_weekly TO `{ACC_SP}`"
+    assert (
+        f"FAIL schema-grants: {ACC_SP} lacks CREATE MODEL on schema acc_rtl.forecasting_demand_weekly" in out
+    )
+    assert f"fix: {fix}" in out
+
+    # The platform team runs the grant (here through the SDK, as `GRANT` would); preflight passes.
+    admin = WorkspaceClient(host=server.url, token=server.token)
+    admin.grants.update(
+        "schema",
+        acc.schema_full_name,
+        changes=[PermissionsChange(principal=ACC_SP, add=[Privilege.CREATE_MODEL])],
+    )
+    code, out, _ = run(repo, capsys, "databricks", "preflight", "--target", "acc")
+    assert code == 0, out
+    assert "all checks passed" in out
+
+
+def test_grants_inherited_from_the_catalog_count(
+    server: FakeWorkspaceServer, repo: Path, capsys: pytest.CaptureFixture[str], acc: BundleTarget
+) -> None:
+    del server.workspace.grants[("schema", acc.schema_full_name)]
+    server.workspace.grant("catalog", acc.catalog, ACC_SP, "ALL_PRIVILEGES")
+    code, out, _ = run(repo, capsys, "databricks", "preflight", "--target", "acc")
+    assert code == 0, out
+
+
+def test_preflight_rejected_credentials(
+    server: FakeWorkspaceServer,
+    repo: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABRICKS_TOKEN", "dapi-revoked")
+    code, out, _ = run(repo, capsys, "databricks", "preflight", "--target", "acc", "--json")
+    assert code == 1
+    assert list(checks(out)) == ["auth"] and "rejected the credentials" in checks(out)["auth"]["message"]
+
+
+def test_preflight_oauth_m2m_with_a_wrong_secret(
+    server: FakeWorkspaceServer,
+    repo: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The CI auth: client id and secret, exchanged for a token at the workspace's OAuth endpoint."""
+    server.workspace.oauth_clients[ACC_SP] = "right-secret"
+    monkeypatch.delenv("DATABRICKS_TOKEN")
+    monkeypatch.setenv("DATABRICKS_CLIENT_ID", ACC_SP)
+    monkeypatch.setenv("DATABRICKS_CLIENT_SECRET", "wrong-secret")
+    code, out, _ = run(repo, capsys, "databricks", "preflight", "--target", "acc", "--json")
+    assert code == 1 and "invalid_client" in checks(out)["auth"]["message"]
+
+    monkeypatch.setenv("DATABRICKS_CLIENT_SECRET", "right-secret")
+    code, out, _ = run(repo, capsys, "databricks", "preflight", "--target", "acc", "--json")
+    assert code == 0, out
+    assert json.loads(out)["identity"] == ACC_SP
+
+
+def test_a_refused_request_fails_the_command_with_the_reason(
+    server: FakeWorkspaceServer, repo: Path, capsys: pytest.CaptureFixture[str], acc: BundleTarget
+) -> None:
+    server.workspace.denied.add(f"/api/2.1/unity-catalog/effective-permissions/CATALOG/{acc.catalog}")
+    code, out, err = run(repo, capsys, "databricks", "preflight", "--target", "acc")
+    assert code == 1 and out == ""
+    assert "failed the request" in err and "may not call" in err
+
+
+def test_preflight_without_any_auth_is_a_config_error(
+    server: FakeWorkspaceServer,
+    repo: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DATABRICKS_TOKEN")
+    monkeypatch.setenv("DATABRICKS_AUTH_TYPE", "pat")
+    code, _, err = run(repo, capsys, "databricks", "preflight", "--target", "acc")
+    assert code == 2 and "cannot configure Databricks auth" in err and "--profile" in err
+
+
+@pytest.mark.parametrize(
+    ("break_workspace", "check", "message", "fix"),
+    [
+        (
+            lambda ws, b: ws.service_principals.pop(ACC_SP),
+            "run_as",
+            f"service principal {ACC_SP} (run_as) is not in this workspace",
+            f"add service principal {ACC_SP} to the workspace",
+        ),
+        (
+            lambda ws, b: ws.service_principals[ACC_SP].update(active=False),
+            "run_as",
+            f"service principal {ACC_SP} (run_as) is deactivated",
+            f"activate service principal {ACC_SP}",
+        ),
+        (
+            lambda ws, b: ws.catalogs.discard(b.catalog),
+            "catalog",
+            "catalog acc_rtl does not exist",
+            "CREATE CATALOG acc_rtl",
+        ),
+        (
+            lambda ws, b: ws.grants[("catalog", b.catalog)].pop(ACC_SP),
+            "catalog-grants",
+            f"{ACC_SP} lacks USE CATALOG on catalog acc_rtl",
+            f"GRANT USE CATALOG ON CATALOG acc_rtl TO `{ACC_SP}`",
+        ),
+        (
+            lambda ws, b: ws.schemas.discard(b.schema_full_name),
+            "schema",
+            f"schema acc_rtl.forecasting_demand_weekly does not exist and {ACC_SP} may not create it",
+            f"CREATE SCHEMA acc_rtl.forecasting_demand_weekly; or GRANT CREATE SCHEMA ON CATALOG acc_rtl TO `{ACC_SP}`",
+        ),
+        (
+            lambda ws, b: ws.grants.pop(("schema", b.schema_full_name)),
+            "schema-grants",
+            f"{ACC_SP} lacks USE SCHEMA, CREATE MODEL, CREATE TABLE on schema acc_rtl.forecasting_demand_weekly",
+            f"GRANT USE SCHEMA, CREATE MODEL, CREATE TABLE ON SCHEMA acc_rtl.forecasting_demand_weekly TO `{ACC_SP}`",
+        ),
+        (
+            lambda ws, b: ws.node_types.remove(b.node_types[0]),
+            "node-type",
+            f"node type {SETTINGS.node_type_id} does not exist in this workspace",
+            "set compute.node_type_id in goldenpath.yml to one of Standard_DS3_v2",
+        ),
+        (
+            lambda ws, b: ws.spark_versions.remove(b.spark_versions[0]),
+            "spark-version",
+            f"Spark version {SETTINGS.python_runtimes['3.11']} does not exist in this workspace",
+            "set python.runtimes in goldenpath.yml to one of 14.3.x-scala2.12",
+        ),
+    ],
+    ids=[
+        "sp-missing",
+        "sp-inactive",
+        "catalog",
+        "catalog-grant",
+        "schema",
+        "schema-grants",
+        "node-type",
+        "spark",
+    ],
+)
+def test_each_preflight_failure_says_what_is_missing_and_the_fix(
+    server: FakeWorkspaceServer,
+    repo: Path,
+    capsys: pytest.CaptureFixture[str],
+    acc: BundleTarget,
+    break_workspace: Any,
+    check: str,
+    message: str,
+    fix: str,
+) -> None:
+    break_workspace(server.workspace, acc)
+    code, out, _ = run(repo, capsys, "databricks", "preflight", "--target", "acc", "--json")
+    assert code == 1
+    failed = {name: c for name, c in checks(out).items() if not c["ok"]}
+    assert list(failed) == [check], out
+    assert failed[check]["message"] == message
+    assert failed[check]["fix"].startswith(fix)
+
+
+def test_a_missing_schema_is_fine_when_the_sp_may_create_it(
+    server: FakeWorkspaceServer, repo: Path, capsys: pytest.CaptureFixture[str], acc: BundleTarget
+) -> None:
+    server.workspace.schemas.discard(acc.schema_full_name)
+    server.workspace.grant("catalog", acc.catalog, ACC_SP, "CREATE_SCHEMA")
+    code, out, _ = run(repo, capsys, "databricks", "preflight", "--target", "acc", "--json")
+    assert code == 0, out
+    assert "will create it" in checks(out)["schema"]["message"] and "schema-grants" not in checks(out)
+
+
+def test_preflight_writes_the_step_summary(
+    server: FakeWorkspaceServer,
+    repo: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    server.workspace.catalogs.discard("acc_rtl")
+    assert run(repo, capsys, "databricks", "preflight", "--target", "acc")[0] == 1
+    assert (
+        "| catalog | **failed**: catalog acc_rtl does not exist | `CREATE CATALOG acc_rtl"
+        in summary.read_text()
+    )
+
+
+# --- verify -----------------------------------------------------------------------------
+def verify(repo: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code, out, _ = run(
+        repo,
+        capsys,
+        "databricks",
+        "verify",
+        "--target",
+        "acc",
+        "--git-sha",
+        SHA,
+        "--version",
+        VERSION,
+        "--json",
+    )
+    return code, out
+
+
+def test_verify_passes_for_the_job_this_deploy_wrote(
+    server: FakeWorkspaceServer, repo: Path, capsys: pytest.CaptureFixture[str], acc: BundleTarget
+) -> None:
+    job_id = server.workspace.add_job(deployed_job(acc))
+    code, out = verify(repo, capsys)
+    assert code == 0, out
+    result = json.loads(out)
+    assert result["job_id"] == job_id and result["job_url"] == f"{server.url}/jobs/{job_id}"
+    assert result["tags"]["git_sha"] == SHA and result["run_as"] == ACC_SP and result["version"] == VERSION
+
+
+def failed_checks(out: str) -> dict[str, str]:
+    return {name: c["message"] for name, c in checks(out).items() if not c["ok"]}
+
+
+def test_verify_catches_a_wrong_git_sha(
+    server: FakeWorkspaceServer, repo: Path, capsys: pytest.CaptureFixture[str], acc: BundleTarget
+) -> None:
+    server.workspace.add_job(deployed_job(acc, git_sha="f" * 40))
+    code, out = verify(repo, capsys)
+    assert code == 1
+    assert failed_checks(out) == {
+        "tags": f"job tags differ from the bundle: git_sha={'f' * 40!r} (expected {SHA!r})"
+    }
+
+
+def test_verify_catches_a_missing_tag(
+    server: FakeWorkspaceServer, repo: Path, capsys: pytest.CaptureFixture[str], acc: BundleTarget
+) -> None:
+    job = deployed_job(acc)
+    del job["tags"]["cost_center"]
+    server.workspace.add_job(job)
+    code, out = verify(repo, capsys)
+    assert code == 1
+    assert failed_checks(out) == {
+        "tags": "job tags differ from the bundle: cost_center missing (expected 'CC-1234')"
+    }
+
+
+def test_verify_catches_a_wrong_run_as(
+    server: FakeWorkspaceServer, repo: Path, capsys: pytest.CaptureFixture[str], acc: BundleTarget
+) -> None:
+    job = deployed_job(acc)
+    job["run_as"] = {"user_name": "someone@example.com"}
+    server.workspace.add_job(job)
+    code, out = verify(repo, capsys)
+    assert code == 1
+    assert failed_checks(out) == {
+        "run_as": f"job runs as someone@example.com, not the target's service principal {ACC_SP}"
+    }
+
+
+def test_verify_catches_a_wrong_wheel_version(
+    server: FakeWorkspaceServer, repo: Path, capsys: pytest.CaptureFixture[str], acc: BundleTarget
+) -> None:
+    server.workspace.add_job(deployed_job(acc, version="0.0.9"))
+    code, out = verify(repo, capsys)
+    assert code == 1
+    assert failed_checks(out) == {
+        "wheel": f"job installs {acc.package_name}-0.0.9-py3-none-any.whl (0.0.9), expected version {VERSION}"
+    }
+
+
+def test_verify_catches_a_wrong_entry_point(
+    server: FakeWorkspaceServer, repo: Path, capsys: pytest.CaptureFixture[str], acc: BundleTarget
+) -> None:
+    job = deployed_job(acc)
+    job["tasks"][0]["python_wheel_task"]["entry_point"] = "other"
+    server.workspace.add_job(job)
+    code, out = verify(repo, capsys)
+    assert code == 1 and list(failed_checks(out)) == ["entry-point"]
+
+
+def test_verify_catches_a_duplicate_job(
+    server: FakeWorkspaceServer, repo: Path, capsys: pytest.CaptureFixture[str], acc: BundleTarget
+) -> None:
+    old = server.workspace.add_job(deployed_job(acc))
+    new = server.workspace.add_job(deployed_job(acc))
+    code, out = verify(repo, capsys)
+    assert code == 1
+    job = checks(out)["job"]
+    assert not job["ok"] and f"ids {old}, {new}" in job["message"] and "renamed bundle" in job["message"]
+    assert f"databricks jobs delete {new}" in job["fix"]
+
+
+def test_verify_without_a_deployed_job(
+    server: FakeWorkspaceServer, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = verify(repo, capsys)
+    assert code == 1 and failed_checks(out) == {
+        "job": "no job named 'rtl-forecasting-demand-weekly-pipeline' in the workspace"
+    }
+
+
+# --- smoke ------------------------------------------------------------------------------
+def smoke(repo: Path, capsys: pytest.CaptureFixture[str], timeout: str = "5") -> tuple[int, str, str]:
+    return run(
+        repo,
+        capsys,
+        "databricks",
+        "smoke",
+        "--target",
+        "acc",
+        "--timeout",
+        timeout,
+        "--poll-interval",
+        "0.01",
+        "--json",
+    )
+
+
+def test_smoke_success_prints_the_run_url(
+    server: FakeWorkspaceServer,
+    repo: Path,
+    capsys: pytest.CaptureFixture[str],
+    acc: BundleTarget,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    job_id = server.workspace.add_job(deployed_job(acc), Outcome("SUCCESS", polls=2))
+    code, out, err = smoke(repo, capsys)
+    assert code == 0, out
+    result = json.loads(out)
+    url = f"{server.url}/jobs/{job_id}/runs/{result['run_id']}"
+    assert result["run_url"] == url and result["result"] == "SUCCESS"
+    assert url in err and "RUNNING" in err  # progress lines while it runs
+    assert url in summary.read_text()
+    assert len(server.workspace.calls_to("POST", "/api/2.2/jobs/run-now")) == 1
+
+
+def test_smoke_failure_shows_the_failing_tasks_error(
+    server: FakeWorkspaceServer, repo: Path, capsys: pytest.CaptureFixture[str], acc: BundleTarget
+) -> None:
+    server.workspace.add_job(
+        deployed_job(acc), Outcome("FAILED", error="ValueError: no rows in acc_rtl.sales")
+    )
+    code, out, _ = smoke(repo, capsys)
+    assert code == 1
+    message = checks(out)["run"]["message"]
+    assert "ended FAILED; task pipeline failed: ValueError: no rows in acc_rtl.sales" in message
+    assert json.loads(out)["result"] == "FAILED"
+
+
+def test_smoke_timeout_cancels_the_run(
+    server: FakeWorkspaceServer, repo: Path, capsys: pytest.CaptureFixture[str], acc: BundleTarget
+) -> None:
+    server.workspace.add_job(deployed_job(acc), Outcome("HANG"))
+    code, out, _ = smoke(repo, capsys, timeout="0.2s")
+    assert code == 1
+    result = json.loads(out)
+    assert result["result"] == "TIMEOUT" and "was cancelled" in checks(out)["run"]["message"]
+    cancels = server.workspace.calls_to("POST", "/api/2.2/jobs/runs/cancel")
+    assert [call.body["run_id"] for call in cancels] == [result["run_id"]]
+    assert server.workspace.runs[result["run_id"]]["state"]["result_state"] == "CANCELED"
+
+
+def test_smoke_needs_a_deployed_job(
+    server: FakeWorkspaceServer, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = smoke(repo, capsys)
+    assert code == 1 and list(checks(out)) == ["job"]
+    assert not server.workspace.calls_to("POST", "/api/2.2/jobs/run-now")
+
+
+def test_smoke_timeout_must_be_a_duration(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(repo, capsys, "databricks", "smoke", "--target", "acc", "--timeout", "soon")
+    assert code == 2 and "30m" in err
+    assert parse_duration("30m") == 1800 and parse_duration("1h") == 3600 and parse_duration("45") == 45
+
+
+# --- trace ------------------------------------------------------------------------------
+@pytest.fixture
+def history(server: FakeWorkspaceServer, acc: BundleTarget) -> dict[str, Any]:
+    """Two deploys' runs in acc: each job run logged an MLflow run that registered a model version."""
+    ws: Workspace = server.workspace
+    job_id = ws.add_job(deployed_job(acc))
+    chain: dict[str, Any] = {"job_id": job_id}
+    for sha in (SHA, "e" * 40):
+        job_run = ws.add_job_run(job_id)
+        tags = {"git_sha": sha, "databricks_job_id": str(job_id), "databricks_job_run_id": str(job_run)}
+        mlflow_run = ws.add_mlflow_run(acc.experiment or "", {"project": acc.name, "env": "acc", **tags})
+        version = ws.add_model_version(acc.model_full_name, mlflow_run)
+        chain[sha] = {"job_run": job_run, "mlflow_run": mlflow_run, "version": version}
+    return chain
+
+
+def test_trace_from_a_commit_prints_the_chain(
+    history: dict[str, Any], repo: Path, capsys: pytest.CaptureFixture[str], acc: BundleTarget
+) -> None:
+    code, out, _ = run(repo, capsys, "trace", SHA)
+    assert code == 0, out
+    link = history[SHA]
+    row = next(line for line in out.splitlines() if line.startswith(SHA[:12]))
+    assert row.split() == [
+        SHA[:12],
+        str(link["job_run"]),
+        "SUCCESS",
+        link["mlflow_run"],
+        f"{acc.model_full_name}/1",
+    ]
+    assert f"/runs/{link['job_run']}" in out
+    assert history["e" * 40]["mlflow_run"] not in out
+
+
+def test_trace_a_short_sha_as_json(
+    history: dict[str, Any], repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(repo, capsys, "databricks", "trace", SHA[:8], "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert result["kind"] == "git-sha"
+    assert [link["mlflow_run_id"] for link in result["links"]] == [history[SHA]["mlflow_run"]]
+
+
+def test_trace_back_from_a_model_version(
+    history: dict[str, Any], repo: Path, capsys: pytest.CaptureFixture[str], acc: BundleTarget
+) -> None:
+    second = history["e" * 40]
+    for query in (f"{acc.model_full_name}/{second['version']}", f"{acc.model_name}/{second['version']}"):
+        code, out, _ = run(repo, capsys, "trace", query, "--json")
+        assert code == 0, query
+        (link,) = json.loads(out)["links"]
+        assert link["git_sha"] == "e" * 40 and link["job_run_id"] == str(second["job_run"])
+        assert link["job_id"] == str(history["job_id"]) and link["job_run_state"] == "SUCCESS"
+
+
+def test_trace_back_from_a_job_run(
+    history: dict[str, Any], repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(repo, capsys, "trace", str(history[SHA]["job_run"]), "--json")
+    assert code == 0
+    (link,) = json.loads(out)["links"]
+    assert link["git_sha"] == SHA and link["mlflow_run_id"] == history[SHA]["mlflow_run"]
+
+
+def test_trace_finds_nothing_for_an_unknown_commit(
+    history: dict[str, Any], repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(repo, capsys, "trace", "abcdef1")
+    assert code == 1 and "nothing in the workspace traces to abcdef1" in out
+
+
+def test_trace_refuses_what_it_cannot_read(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(TraceQueryError):
+        classify("not a thing!")
+    assert (
+        classify("123") == "job-run"
+        and classify("abc1234") == "git-sha"
+        and classify("m/2") == "model-version"
+    )
+    code, _, err = run(repo, capsys, "trace", "what?")
+    assert code == 2 and "git sha" in err
+
+
+def test_the_fake_runs_standalone_from_a_seed_file(tmp_path: Path) -> None:
+    """What a manual act run or another tool starts: `python -m fakes.databricks --seed ...`."""
+    seed = tmp_path / "seed.json"
+    seed.write_text(
+        json.dumps({"catalogs": ["acc_rtl"], "tokens": {"dapi-seeded": "someone"}}), encoding="utf-8"
+    )
+    tests = Path(__file__).parent
+    with subprocess.Popen(
+        [sys.executable, "-m", "fakes.databricks", "--seed", str(seed)],
+        cwd=tests,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            url = process.stdout.readline().strip()
+            client = WorkspaceClient(host=url, token="dapi-seeded")
+            assert client.current_user.me().user_name == "someone"
+            assert client.catalogs.get("acc_rtl").name == "acc_rtl"
+        finally:
+            process.terminate()
