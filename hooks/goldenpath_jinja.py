@@ -80,4 +80,6 @@ def _choices(question: str, settings: Settings) -> list[str]:
         return list(AUTH_MODES)
     if question == "team":
         return list(settings.teams)
+    if question == "project_kind":
+        return list(settings.project_kinds)
     raise KeyError(f"question {question!r} has no choices")

@@ -23,6 +23,7 @@ BIN = Path(sys.executable).parent
 EXAMPLE_ANSWERS: dict[str, Any] = {
     "repo_name": "rtl-forecasting-demand-weekly",
     "description": "Weekly demand forecast per store",
+    "project_kind": "batch",
     "team": "ds-rtl",
     "cost_center": "CC-1234",
     "python_version": "3.11",
@@ -30,7 +31,8 @@ EXAMPLE_ANSWERS: dict[str, Any] = {
     "include_example": True,
 }
 
-# Every auth mode x with/without the example x two Pythons, over names of each unit.
+# Batch: every auth mode x with/without the example x two Pythons, over names of each unit.
+# Serving (which serves the example model): both auth modes, one per Python.
 NAMES = [
     ("rtl-forecasting-demand-weekly", "ds-rtl"),
     ("ecm-personalization-recs-home-pg", "ml-platform"),
@@ -48,6 +50,16 @@ MATRIX: list[dict[str, Any]] = [
     for index, (auth, example, python) in enumerate(
         itertools.product(["service-principal-secrets", "oidc"], [True, False], ["3.11", "3.12"])
     )
+] + [
+    {
+        **EXAMPLE_ANSWERS,
+        "repo_name": NAMES[index][0],
+        "team": NAMES[index][1],
+        "project_kind": "serving",
+        "auth_mode": auth,
+        "python_version": python,
+    }
+    for index, (auth, python) in enumerate([("oidc", "3.11"), ("service-principal-secrets", "3.12")])
 ]
 
 
@@ -62,7 +74,10 @@ class Rendered:
     @property
     def label(self) -> str:
         a = self.answers
-        return f"{a['repo_name']}/{a['auth_mode']}/example={a['include_example']}/py{a['python_version']}"
+        return (
+            f"{a['repo_name']}/{a['project_kind']}/{a['auth_mode']}/"
+            f"example={a['include_example']}/py{a['python_version']}"
+        )
 
 
 def _value(value: Any) -> str:

@@ -6,8 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from goldenpath.changelog import ChangelogError, parse_sections, release_notes, sections_between
-from goldenpath.refs import project_version
+from goldenpath.changelog import (
+    ChangelogError,
+    changes_between,
+    parse_sections,
+    release_notes,
+    sections_between,
+)
+from goldenpath.refs import ReleaseTag, project_version
 from rendering import REPO_ROOT
 
 TEXT = """# Changelog
@@ -85,17 +91,30 @@ def test_release_notes_refuse_a_missing_or_empty_section(tmp_path: Path) -> None
         release_notes(tmp_path / "missing.md", "1.0.0")
 
 
+def versions_between(after: str, upto: str) -> list[str]:
+    found = sections_between(parse_sections(TEXT), ReleaseTag.parse(after), ReleaseTag.parse(upto))
+    return [section.version for section in found]
+
+
 def test_sections_between_two_versions_newest_first() -> None:
-    sections = parse_sections(TEXT)
-    assert [s.version for s in sections_between(sections, "1.0.0", "1.2.0")] == ["1.2.0", "1.1.0"]
-    assert [s.version for s in sections_between(sections, "1.0.0", "1.3.0-rc.1")] == [
-        "1.3.0-rc.1",
-        "1.2.0",
-        "1.1.0",
-    ]
-    assert [s.version for s in sections_between(sections, "1.2.0", "1.2.0")] == []
+    assert versions_between("v1.0.0", "v1.2.0") == ["1.2.0", "1.1.0"]
+    assert versions_between("v1.0.0", "v1.3.0-rc.1") == ["1.3.0-rc.1", "1.2.0", "1.1.0"]
+    assert versions_between("v1.2.0", "v1.2.0") == []
     # A pre-release sorts before its release, so 1.3.0 includes its candidate.
-    assert [s.version for s in sections_between(sections, "1.2.0", "1.3.0")] == ["1.3.0-rc.1"]
+    assert versions_between("v1.2.0", "v1.3.0") == ["1.3.0-rc.1"]
+    assert versions_between("v1.3.0", "v1.4.0") == []
+
+
+def test_changes_between_are_the_sections_with_their_headings() -> None:
+    """What `goldenpath update` shows: each section under its heading, without the file's link definitions."""
+    assert changes_between(TEXT, ReleaseTag(0, 9, 0), ReleaseTag(1, 1, 0)) == (
+        "## 1.1.0 - 2026-10-01\n\n### Changed\n\n## [1.0.0] - 2026-09-01\n\n- First release."
+    )
+    text = changes_between(TEXT, ReleaseTag(1, 1, 0), ReleaseTag(1, 3, 0))
+    assert text.startswith("## [1.3.0-rc.1] - 2026-11-20\n\n### Added\n- Release candidate")
+    assert "## [1.2.0] - 2026-11-01\n\n### Added" in text and "- A fix." in text
+    assert "1.1.0" not in text and "not released yet" not in text and "Intro" not in text
+    assert changes_between(TEXT, ReleaseTag(1, 2, 0), ReleaseTag(1, 2, 0)) == ""
 
 
 def test_the_shipped_changelog_has_notes_for_the_package_version() -> None:

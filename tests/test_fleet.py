@@ -141,6 +141,7 @@ def test_compliant_repo_passes_every_statement_with_evidence(scanned: Scanned) -
         "reusable-build.yml",
         "reusable-deploy.yml",
         "reusable-deploy.yml",
+        "reusable-template-update.yml",
         "reusable-test.yml",
     ]
     assert repo["ci"]["conclusion"] == "success"

@@ -11,7 +11,19 @@ from goldenpath.fleet.versions import central_releases, template_drift
 from goldenpath.fleet.workflows import central_calls, ref_kind, usage
 
 CENTRAL = "acme-retail/goldenpath"
-RELEASES = central_releases(["v1", "v1.2.0", "v1.0.0", "v1.1.0", "v0.9.0", "v1.2.0-rc1", "nightly"])
+RELEASES = central_releases(
+    [
+        "v1",
+        "v1.2.0",
+        "v1.0.0",
+        "v1.1.0",
+        "v0.9.0",
+        "v1.2.0-rc1",
+        "v1.3.0-rc.1",
+        "v1.0.0-3-gabc1234",
+        "nightly",
+    ]
+)
 
 
 def test_central_releases_are_the_exact_tags_newest_first() -> None:
@@ -25,6 +37,7 @@ def test_central_releases_are_the_exact_tags_newest_first() -> None:
         ("v1.0.0", "behind", "v1.0.0", 2),
         ("v1.0.0-3-gabc1234", "behind", "v1.0.0", 2),  # copier's describe past a tag
         ("v0.9.0", "unsupported-major", "v0.9.0", 0),
+        ("v1.3.0-rc.1", "unknown", None, None),  # a pre-release is no release a repo can be on
         ("0123456789abcdef0123456789abcdef01234567", "unknown", None, None),
         (None, "unknown", None, None),
     ],

@@ -14,8 +14,10 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from goldenpath.naming import derive_names
 from goldenpath.refs import expected_ref, project_version
@@ -24,14 +26,20 @@ from rendering import BUNDLE_SCHEMA, EXAMPLE_ANSWERS, REPO_ROOT, copy_template, 
 
 SETTINGS = load_settings()
 BIN = Path(sys.executable).parent
-# With and without the example pipeline, on both supported Pythons.
-VARIANTS = {
+# With and without the example pipeline, on both supported Pythons, and the serving kind.
+VARIANTS: dict[str, dict[str, Any]] = {
     "example-py311": {"include_example": True, "python_version": "3.11"},
     "bare-py312": {
         "repo_name": "sup-fraud-chargeback",
         "team": "ds-sup",
         "include_example": False,
         "python_version": "3.12",
+    },
+    "serving-py311": {
+        "repo_name": "ecm-pricing-promo-lift",
+        "team": "ds-ecm",
+        "project_kind": "serving",
+        "python_version": "3.11",
     },
 }
 
@@ -162,3 +170,19 @@ def test_pre_commit_passes_on_the_fresh_repo(installed: Path, tmp_path: Path) ->
     assert "goldenpath naming convention" in result.stdout
     for hook in ("mypy (locked version)", "zizmor (GitHub Actions security)"):
         assert re.search(rf"^{re.escape(hook)}\.+Passed$", result.stdout, re.M), result.stdout
+
+
+@pytest.mark.slow
+def test_serving_scores_its_logged_example_like_the_endpoint(installed: Path) -> None:
+    """A serving repo's own command scores the model's input example; the response fits the signature."""
+    answers = yaml.safe_load((installed / ".copier-answers.yml").read_text())
+    if answers["project_kind"] != "serving":
+        pytest.skip("batch repos serve nothing")
+    names = derive_names(installed.name, SETTINGS)
+    trained = json.loads(poetry(installed, "run", names.repo).stdout)
+    assert trained["gate"]["passed"] is True
+    assert trained["champion"] is None  # locally nothing is registered, so nothing is crowned
+    scored = json.loads(poetry(installed, "run", names.repo, "--score", trained["model_uri"]).stdout)
+    assert len(scored["predictions"]) == 5  # the example pipeline logs five held-out rows
+    assert all(isinstance(value, float) for value in scored["predictions"])
+    run(installed, str(BIN / "goldenpath"), "check-repo", ".")

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from goldenpath.naming import (
     REQUIRED_TAGS,
+    check_endpoint_name,
     check_github_repo,
     check_job_name,
     check_name,
@@ -127,6 +128,8 @@ def test_derived_names_table() -> None:
     assert names.uc_schema == "forecasting_demand_weekly"
     assert names.uc_model == "demand_weekly_model"
     assert names.job_name == "rtl-forecasting-demand-weekly-pipeline"
+    assert names.endpoint_name == "rtl-forecasting-demand-weekly-serving"
+    assert names.inference_table_prefix == "demand_weekly_model"
     assert names.catalogs == {"dev": "dev_rtl", "acc": "acc_rtl", "prd": "prd_rtl"}
     assert names.uc_model_path("prd") == "prd_rtl.forecasting_demand_weekly.demand_weekly_model"
 
@@ -165,9 +168,38 @@ def test_target_system_rules(check, good: str, bad: list[str]) -> None:  # type:
         assert check(value), value
 
 
+@pytest.mark.parametrize(
+    ("name", "rules"),
+    [
+        ("rtl-forecasting-demand-weekly-serving", set()),
+        ("a", set()),
+        ("0_model-v2", set()),
+        ("x" * 63, set()),
+        ("x" * 64, {"endpoint-length"}),
+        ("rtl-" + "y" * 70, {"endpoint-length"}),
+        ("", {"endpoint-name"}),
+        ("-serving", {"endpoint-name"}),
+        ("_serving", {"endpoint-name"}),
+        ("Demand-Serving", {"endpoint-name"}),
+        ("demand.serving", {"endpoint-name"}),
+        ("demand serving", {"endpoint-name"}),
+        ("demand/serving", {"endpoint-name"}),
+        ("demand\nserving", {"endpoint-name"}),
+        ("démand", {"endpoint-name"}),
+        ("databricks-demand", {"endpoint-reserved"}),
+        ("databricks-" + "x" * 60, {"endpoint-reserved", "endpoint-length"}),
+        ("databricks_demand", set()),
+    ],
+)
+def test_endpoint_name_rules(name: str, rules: set[str]) -> None:
+    assert {v.rule for v in check_endpoint_name(name)} == rules
+
+
 def test_check_name_dispatches_on_kind() -> None:
     assert check_name("rtl_forecasting_demand", "package", SETTINGS) == []
     assert check_name("rtl_forecasting_demand", "repo", SETTINGS)
+    assert check_name("rtl-forecasting-demand-serving", "endpoint", SETTINGS) == []
+    assert check_name("Demand.Serving", "endpoint", SETTINGS)
 
 
 def _valid_names(settings: Settings) -> st.SearchStrategy[str]:
@@ -192,6 +224,8 @@ def test_every_accepted_name_derives_valid_names_everywhere(name: str) -> None:
     assert check_python_package(names.package) == []
     assert check_github_repo(names.repo) == []
     assert check_job_name(names.job_name) == []
+    assert check_endpoint_name(names.endpoint_name) == []
+    assert check_uc_identifier(names.inference_table_prefix + "_payload") == []
     for identifier in [names.uc_schema, names.uc_model, *names.catalogs.values()]:
         assert check_uc_identifier(identifier) == []
     project = Project(answers=_answers(name), names=names, settings=SETTINGS, template_version="1.2.3")
@@ -225,6 +259,7 @@ def _answers(name: str) -> dict[str, object]:
         "team": "ml-platform",
         "cost_center": "CC-1234",
         "python_version": "3.11",
+        "project_kind": "serving",
         "auth_mode": "oidc",
         "include_example": True,
     }

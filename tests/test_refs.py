@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from goldenpath.refs import check_refs, expected_ref, project_version, ref_files, uses_refs
+from goldenpath.refs import (
+    ReleaseTag,
+    check_refs,
+    expected_ref,
+    project_version,
+    ref_files,
+    releases,
+    tag_problems,
+    uses_refs,
+)
 from goldenpath.settings import load_settings
 from rendering import REPO_ROOT
 from workflow_lint import run_zizmor
@@ -161,13 +170,34 @@ def _policy_line(root: Path) -> int:
 
 
 def test_release_tags_parse_order_and_name_their_line() -> None:
-    from goldenpath.refs import Release, releases
+    assert ReleaseTag.parse("v1.10.0") == ReleaseTag(1, 10, 0)
+    assert ReleaseTag.parse("v1.3.0-rc.1") == ReleaseTag(1, 3, 0, "rc.1")
+    for not_a_release in ("v1", "1.2.3", "v1.2", "v01.2.3", "v1.2.3+build.5", "v1.2.3-", "nightly", ""):
+        assert ReleaseTag.parse_or_none(not_a_release) is None, not_a_release
+    assert ReleaseTag.parse_or_none(" v1.2.3\n") == ReleaseTag(1, 2, 3)
+    assert ReleaseTag(1, 3, 0, "rc.1") < ReleaseTag(1, 3, 0) < ReleaseTag(1, 10, 0)
+    assert max([ReleaseTag(1, 3, 0, "rc.2"), ReleaseTag(1, 3, 0, "rc.10")]).name == "v1.3.0-rc.10"
+    assert ReleaseTag(2, 0, 0).major_tag == "v2" and str(ReleaseTag(1, 2, 3, "beta")) == "v1.2.3-beta"
 
-    assert Release.parse("v1.10.0") == Release(1, 10, 0)
-    for not_a_release in ("v1", "1.2.3", "v1.2", "v1.2.3-rc1", "v01.2.3", "nightly", ""):
-        assert Release.parse(not_a_release) is None, not_a_release
-    assert Release.of_commit("v1.4.0-3-gabc1234") == Release(1, 4, 0)
-    assert Release.of_commit("abc1234") is None
-    ordered = releases(["v1.10.0", "v1", "v1.2.0", "v2.0.0", "v1.2.0", "main"])
-    assert [r.tag for r in ordered] == ["v1.2.0", "v1.10.0", "v2.0.0"]
-    assert Release(2, 0, 0).line == "v2" and str(Release(1, 2, 3)) == "v1.2.3"
+
+def test_a_pre_release_tag_parses(tmp_path: Path) -> None:
+    """Regression: a second, final-only tag pattern once shadowed the semver one in this module."""
+    tag = ReleaseTag.parse("v1.3.0-rc.1")
+    assert (tag.version, tag.major_tag, tag.is_prerelease) == ("1.3.0-rc.1", "v1", True)
+    assert ReleaseTag.parse_or_none("v2.0.0-beta.2") == ReleaseTag(2, 0, 0, "beta.2")
+    (tmp_path / "pyproject.toml").write_text('[project]\nversion = "1.3.0-rc.1"\n', encoding="utf-8")
+    assert tag_problems(tmp_path, "v1.3.0-rc.1") == []
+
+
+def test_a_recorded_template_ref_names_the_final_release_it_descends_from() -> None:
+    assert ReleaseTag.of_commit("v1.4.0") == ReleaseTag(1, 4, 0)
+    assert ReleaseTag.of_commit("v1.4.0-3-gabc1234") == ReleaseTag(1, 4, 0)
+    for unknown in ("abc1234", "v1", "v1.4.0-rc.1", "v1.4.0-rc.1-3-gabc1234", "main"):
+        assert ReleaseTag.of_commit(unknown) is None, unknown
+
+
+def test_releases_are_the_final_tags_oldest_first() -> None:
+    ordered = releases(
+        ["v1.10.0", "v1", "v1.2.0", "v2.0.0", "v1.2.0", "v2.1.0-rc.1", "v1.2.0-3-gabc1234", "main"]
+    )
+    assert [release.name for release in ordered] == ["v1.2.0", "v1.10.0", "v2.0.0"]

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from goldenpath.refs import expected_ref, project_version
 from goldenpath.repo_check import check_repo
@@ -101,6 +102,90 @@ def test_ci_repository_name_wins(repo: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert findings(repo) == [
         "GITHUB_REPOSITORY:0: reserved-word: repo name 'rtl-forecasting-tmp': 'tmp' is reserved (tmp, temp, test)"
     ]
+
+
+SERVING_FILE = "resources/serving.yml"
+
+
+@pytest.fixture(scope="module")
+def generated_serving(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render(tmp_path_factory.mktemp("generated-serving"), {"project_kind": "serving"})
+
+
+@pytest.fixture
+def serving_repo(generated_serving: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / generated_serving.name
+    shutil.copytree(generated_serving, copy)
+    return copy
+
+
+def edit(path: Path, old: str, new: str) -> int:
+    """Replace `old` once and return the 1-based line where `new` now starts."""
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+    return text[: text.index(old)].count("\n") + 1
+
+
+def test_fresh_serving_repo_is_clean(serving_repo: Path) -> None:
+    assert findings(serving_repo) == []
+
+
+def test_renamed_endpoint_is_reported_with_file_and_line(serving_repo: Path) -> None:
+    line = edit(
+        serving_repo / SERVING_FILE,
+        "name: rtl-forecasting-demand-weekly-serving",
+        "name: demand-api",
+    )
+    assert findings(serving_repo) == [
+        f"{SERVING_FILE}:{line}: endpoint-name: resources.model_serving_endpoints.serving.name is "
+        "'demand-api', expected 'rtl-forecasting-demand-weekly-serving'"
+    ]
+
+
+def test_endpoint_without_inference_table_is_reported(serving_repo: Path) -> None:
+    edit(
+        serving_repo / SERVING_FILE,
+        "          enabled: true\n          catalog_name",
+        "          enabled: false\n          catalog_name",
+    )
+    [finding] = findings(serving_repo)
+    assert re.match(rf"{SERVING_FILE}:\d+: inference-table: endpoint 'serving' logs no requests", finding)
+
+
+def test_inference_table_outside_the_project_schema_is_reported(serving_repo: Path) -> None:
+    edit(serving_repo / SERVING_FILE, "table_name_prefix: demand_weekly_model", "table_name_prefix: x")
+    [finding] = findings(serving_repo)
+    assert "inference table table_name_prefix is 'x', expected 'demand_weekly_model'" in finding
+
+
+def test_legacy_auto_capture_config_also_logs_requests(serving_repo: Path) -> None:
+    serving_file = serving_repo / SERVING_FILE
+    bundle = yaml.safe_load(serving_file.read_text())
+    endpoint = bundle["resources"]["model_serving_endpoints"]["serving"]
+    endpoint["config"] = {"auto_capture_config": endpoint.pop("ai_gateway")["inference_table_config"]}
+    serving_file.write_text(yaml.safe_dump(bundle))
+    assert findings(serving_repo) == []
+
+
+def test_endpoint_tags_are_the_jobs_cost_tags(serving_repo: Path) -> None:
+    edit(
+        serving_repo / SERVING_FILE,
+        '- key: cost_center\n          value: "CC-1234"',
+        '- key: cost_centre\n          value: "CC-1234"',
+    )
+    edit(serving_repo / SERVING_FILE, 'value: "ds-rtl"', 'value: "ds-unknown"')
+    found = "\n".join(findings(serving_repo))
+    assert "tag-missing: endpoint 'serving' has no 'cost_center' tag" in found
+    assert "tag-team: team 'ds-unknown' is not one of" in found
+
+
+def test_serving_repo_without_an_endpoint_is_reported(serving_repo: Path) -> None:
+    (serving_repo / SERVING_FILE).unlink()
+    [finding] = findings(serving_repo)
+    assert re.match(
+        r"\.copier-answers\.yml:\d+: serving-endpoint: project_kind is 'serving' but no bundle", finding
+    )
 
 
 @pytest.mark.slow

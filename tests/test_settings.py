@@ -33,6 +33,15 @@ def test_shipped_example_values() -> None:
     )
 
 
+def test_project_kinds_are_offered_in_order_and_default_to_all(tmp_path: Path) -> None:
+    assert load_settings().project_kinds == ("batch", "serving")
+    fork = tmp_path / "goldenpath.yml"
+    fork.write_text(SHIPPED.replace("project_kinds: [batch, serving]", "project_kinds: [serving]"))
+    assert load_settings(fork).project_kinds == ("serving",)
+    fork.write_text(SHIPPED.replace("project_kinds: [batch, serving]", ""))
+    assert load_settings(fork).project_kinds == ("batch", "serving")
+
+
 def test_env_var_selects_another_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     other = tmp_path / "goldenpath.yml"
     other.write_text(SHIPPED.replace("org: acme-retail", "org: globex"))
@@ -75,6 +84,15 @@ def test_env_var_selects_another_file(tmp_path: Path, monkeypatch: pytest.Monkey
             ("  prd_reviewers: ml-platform", "  prd_reviewers: ML Platform"),
             "github.prd_reviewers must be a GitHub team slug",
         ),
+        (
+            ("project_kinds: [batch, serving]", "project_kinds: [batch, online]"),
+            "project_kinds must list distinct kinds from ['batch', 'serving'], got ['batch', 'online']",
+        ),
+        (
+            ("project_kinds: [batch, serving]", "project_kinds: [serving, serving]"),
+            "project_kinds must list distinct kinds",
+        ),
+        (("project_kinds: [batch, serving]", "project_kinds: []"), "project_kinds must be a non-empty list"),
     ],
 )
 def test_errors_name_the_key_and_the_fix(tmp_path: Path, edit: tuple[str, str], message: str) -> None:

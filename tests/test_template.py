@@ -52,14 +52,35 @@ def test_no_jinja_left_behind(rendered_matrix: list[Rendered]) -> None:
             assert "{{" not in path and "{%" not in path
 
 
-def test_answers_change_content_not_the_file_set(rendered_matrix: list[Rendered]) -> None:
-    """Same files for every answer set, so cookiecutter needs no file-deleting hooks."""
-    shapes = {
-        frozenset(tree(r.by_copier))
-        for r in rendered_matrix
-        if r.answers["repo_name"] == EXAMPLE_ANSWERS["repo_name"]
-    }
-    assert len(shapes) == 1
+# The only files whose name renders empty for a batch repo (both engines skip such files).
+SERVING_ONLY = {
+    "resources/serving.yml",
+    "src/rtl_forecasting_demand_weekly/serving.py",
+    "tests/test_serving.py",
+}
+
+
+def test_only_the_kind_changes_the_file_set(rendered_matrix: list[Rendered]) -> None:
+    """Other answers change content only; serving adds its own files, which batch never sees."""
+    shapes: dict[str, set[frozenset[str]]] = {}
+    for r in rendered_matrix:
+        if r.answers["repo_name"] == EXAMPLE_ANSWERS["repo_name"]:
+            shapes.setdefault(r.answers["project_kind"], set()).add(frozenset(tree(r.by_copier)))
+    [batch], [serving] = shapes["batch"], shapes["serving"]
+    assert serving - batch == SERVING_ONLY
+    assert batch <= serving
+
+
+def test_serving_files_are_named_by_the_kind_alone() -> None:
+    """Serving-only files are the template files whose name carries the kind condition."""
+    conditional = [
+        p.relative_to(REPO_ROOT / "template" / "{{cookiecutter.repo_name}}").as_posix()
+        for p in (REPO_ROOT / "template" / "{{cookiecutter.repo_name}}").rglob("*")
+        if "{% if" in p.name
+    ]
+    assert len(conditional) == len(SERVING_ONLY)
+    for path in conditional:
+        assert path.count("{% if cookiecutter.project_kind == 'serving' %}") == 1, path
 
 
 @pytest.mark.parametrize(
@@ -79,6 +100,11 @@ def test_answers_change_content_not_the_file_set(rendered_matrix: list[Rendered]
         # Copier checks its choices before our validator; both messages name the options.
         ({"python_version": "2.7"}, ["'2.7'", "3.11", "3.12"]),
         ({"auth_mode": "password"}, ["'password'", "service-principal-secrets", "oidc"]),
+        ({"project_kind": "online"}, ["'online'", "batch", "serving"]),
+        (
+            {"project_kind": "serving", "include_example": False},
+            ["include_example must be true for project_kind 'serving'"],
+        ),
     ],
 )
 def test_both_engines_refuse_bad_answers_and_write_nothing(
@@ -124,6 +150,33 @@ def test_settings_drive_every_org_specific_value(tmp_path: Path) -> None:
     assert "${{ secrets.GLOBEX_ACC_SP_SECRET }}" in deploy
     assert "uses: globex-foods/paved-road/.github/workflows/reusable-deploy.yml@v1" in deploy
     assert "repo: https://github.com/globex-foods/paved-road" in (dst / ".pre-commit-config.yaml").read_text()
+
+
+def test_the_settings_choose_the_kinds_offered_and_the_default(tmp_path: Path) -> None:
+    """A platform team that lists only `serving` gets it by default and batch refused, in both engines."""
+    template = copy_template(tmp_path)
+    settings_file = template / "goldenpath.yml"
+    settings_file.write_text(
+        settings_file.read_text().replace("project_kinds: [batch, serving]", "project_kinds: [serving]")
+    )
+    git(template, "commit", "-qam", "offer serving only")
+    answers = {k: v for k, v in EXAMPLE_ANSWERS.items() if k != "project_kind"}
+    by_copier = tmp_path / "copier-out"
+    copier_copy(by_copier, answers, template)
+    cookiecutter_render(tmp_path / "cookie-out", answers, template)
+    by_cookiecutter = tmp_path / "cookie-out" / EXAMPLE_ANSWERS["repo_name"]
+    for made in (by_copier, by_cookiecutter):
+        assert yaml.safe_load((made / ".copier-answers.yml").read_text())["project_kind"] == "serving"
+        assert (made / "resources" / "serving.yml").is_file()
+    refused = {**answers, "project_kind": "batch"}
+    for result in (
+        copier_copy(tmp_path / "refused-copier", refused, template, check=False),
+        cookiecutter_render(tmp_path / "refused-cookie", refused, template, check=False),
+    ):
+        assert result.returncode != 0
+        assert "'batch'" in result.stderr
+        assert "serving" in result.stderr
+    assert not (tmp_path / "refused-copier").exists()
 
 
 def test_org_values_live_only_in_the_settings_file() -> None:

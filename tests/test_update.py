@@ -21,9 +21,9 @@ import yaml
 
 from fakes.github import start_fake_github
 from goldenpath.naming import derive_names
-from goldenpath.refs import Release
+from goldenpath.refs import ReleaseTag
 from goldenpath.settings import load_settings
-from goldenpath.update import UpdateResult, changelog_between, migrations_between, result_markdown
+from goldenpath.update import UpdateResult, migrations_between, result_markdown
 from rendering import (
     BIN,
     EXAMPLE_ANSWERS,
@@ -95,31 +95,6 @@ def central(tmp_path: Path) -> Path:
 
 
 # -- pure functions -----------------------------------------------------------------------
-CHANGELOG = """# Changelog
-
-## [Unreleased]
-- not yet
-
-## [1.2.0] - 2026-03-01
-### Added
-- c
-
-## [1.1.0] - 2026-02-01
-- b
-
-## [1.0.0] - 2026-01-01
-- a
-"""
-
-
-def test_changelog_between_keeps_exactly_the_newer_sections() -> None:
-    text = changelog_between(CHANGELOG, Release(1, 0, 0), Release(1, 2, 0))
-    assert text.splitlines()[0] == "## [1.2.0] - 2026-03-01"
-    assert "- c" in text and "- b" in text
-    assert "- a" not in text and "not yet" not in text
-    assert changelog_between(CHANGELOG, Release(1, 1, 0), Release(1, 1, 0)) == ""
-
-
 def test_migrations_between_picks_the_releases_crossed() -> None:
     config = yaml.safe_dump(
         {
@@ -129,8 +104,10 @@ def test_migrations_between_picks_the_releases_crossed() -> None:
             ]
         }
     )
-    assert migrations_between(config, Release(1, 0, 0), Release(1, 1, 0)) == ["v1.1.0: python m.py move a b"]
-    assert migrations_between(config, Release(1, 1, 0), Release(1, 9, 0)) == []
+    assert migrations_between(config, ReleaseTag(1, 0, 0), ReleaseTag(1, 1, 0)) == [
+        "v1.1.0: python m.py move a b"
+    ]
+    assert migrations_between(config, ReleaseTag(1, 1, 0), ReleaseTag(1, 9, 0)) == []
 
 
 def test_the_pull_request_body_lists_conflicts_as_a_checklist_first() -> None:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from goldenpath.refs import RefsError, ReleaseTag
+from goldenpath.refs import ReleaseTag
 
 CHANGELOG = "CHANGELOG.md"
 
@@ -36,6 +36,7 @@ class Section:
 
     version: str
     line: int  # of the heading, 1-based
+    heading: str  # the heading line as written
     body: str
 
     @property
@@ -46,10 +47,12 @@ class Section:
     @property
     def release(self) -> ReleaseTag | None:
         """The release this section describes; None for `[Unreleased]` and other non-version headings."""
-        try:
-            return ReleaseTag.parse(f"v{self.version}")
-        except RefsError:
-            return None
+        return ReleaseTag.parse_or_none(f"v{self.version}")
+
+    @property
+    def text(self) -> str:
+        """The section as markdown: its heading, a blank line, its notes."""
+        return f"{self.heading}\n\n{self.body}" if self.body else self.heading
 
 
 def parse_sections(text: str) -> list[Section]:
@@ -62,7 +65,8 @@ def parse_sections(text: str) -> list[Section]:
     sections = []
     for index, match in starts:
         end = next(stop for stop in ends if stop > index)
-        sections.append(Section(match["version"], index + 1, "\n".join(lines[index + 1 : end]).strip("\n")))
+        body = "\n".join(lines[index + 1 : end]).strip("\n")
+        sections.append(Section(match["version"], index + 1, lines[index].rstrip(), body))
     return sections
 
 
@@ -95,16 +99,21 @@ def release_notes(path: Path, version: str) -> str:
     return section.body
 
 
-def sections_between(sections: list[Section], after: str, upto: str) -> list[Section]:
+def sections_between(sections: list[Section], after: ReleaseTag, upto: ReleaseTag) -> list[Section]:
     """Sections of the releases newer than `after` up to and including `upto`, newest first.
 
-    What someone moving from version `after` to `upto` gets; `[Unreleased]`
-    and headings that are not versions are left out.
+    What someone moving from `after` to `upto` gets, the pre-releases of the
+    versions crossed included (`v1.3.0-rc.1` comes before `v1.3.0`);
+    `[Unreleased]` and headings that are not versions are left out.
     """
-    low, high = ReleaseTag.parse(f"v{after}").precedence(), ReleaseTag.parse(f"v{upto}").precedence()
     found = [
-        (release.precedence(), section)
+        (release, section)
         for section in sections
-        if (release := section.release) is not None and low < release.precedence() <= high
+        if (release := section.release) is not None and after < release <= upto
     ]
     return [section for _, section in sorted(found, key=lambda pair: pair[0], reverse=True)]
+
+
+def changes_between(text: str, after: ReleaseTag, upto: ReleaseTag) -> str:
+    """The changelog `text`'s sections between two releases, as one markdown text, newest first."""
+    return "\n\n".join(section.text for section in sections_between(parse_sections(text), after, upto))

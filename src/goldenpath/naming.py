@@ -3,8 +3,8 @@
 Every door (copier validator, cookiecutter pre-gen hook, `goldenpath check-name`,
 `goldenpath check-repo`, the central workflows, create-repo) calls this module.
 Repo names look like `<unit>-<domain>-<usecase>`; every other name (package,
-Unity Catalog, jobs, tags) is derived from it here and checked against the
-rules of the system that will hold it.
+Unity Catalog, jobs, serving endpoints, tags) is derived from it here and
+checked against the rules of the system that will hold it.
 """
 
 from __future__ import annotations
@@ -23,10 +23,16 @@ REPO_CHARSET = re.compile(r"[a-z0-9-]*")
 PYTHON_PACKAGE = re.compile(r"[a-z_][a-z0-9_]*")
 UC_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,254}")
 JOB_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
+# Model Serving allows letters, digits, '-' and '_'; the convention keeps them lowercase.
+ENDPOINT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+ENDPOINT_NAME_MAX = 63
+# Databricks names its own (foundation model) endpoints so; a custom endpoint may not.
+ENDPOINT_RESERVED_PREFIX = "databricks-"
 GITHUB_REPO = re.compile(r"[A-Za-z0-9._-]{1,100}")
 TAG_VALUE_FORBIDDEN = set("<>%&\\?/")
 TAG_VALUE_MAX = 256
 JOB_KEY = "pipeline"
+ENDPOINT_KEY = "serving"
 # Every Databricks job carries these tags (cost reports and audits group by them).
 REQUIRED_TAGS = ("team", "cost_center", "project", "env", "git_sha", "template_version")
 
@@ -54,10 +60,16 @@ class DerivedNames:
     uc_schema: str
     uc_model: str
     job_name: str
+    endpoint_name: str
     catalogs: dict[str, str]
 
     def uc_model_path(self, env: str) -> str:
         return f"{self.catalogs[env]}.{self.uc_schema}.{self.uc_model}"
+
+    @property
+    def inference_table_prefix(self) -> str:
+        """Serving logs requests to `<catalog>.<schema>.<prefix>_payload`, beside the model."""
+        return self.uc_model
 
 
 def check_repo_name(name: str, settings: Settings) -> list[Violation]:
@@ -147,6 +159,7 @@ def derive_names(repo_name: str, settings: Settings) -> DerivedNames:
         uc_schema=f"{domain}_{usecase_id}",
         uc_model=f"{usecase_id}_model",
         job_name=f"{repo_name}-{JOB_KEY}",
+        endpoint_name=f"{repo_name}-{ENDPOINT_KEY}",
         catalogs={env: f"{e.catalog_prefix}_{unit}" for env, e in settings.environments.items()},
     )
 
@@ -196,6 +209,29 @@ def check_job_name(name: str) -> list[Violation]:
     return []
 
 
+def check_endpoint_name(name: str) -> list[Violation]:
+    """Model Serving endpoint names: the workspace-wide name requests are sent to."""
+    problems = []
+    if not ENDPOINT_NAME.fullmatch(name):
+        problems.append(
+            Violation(
+                "endpoint-name",
+                f"'{name}' must be lowercase letters, digits, '-' or '_', starting with a letter or digit",
+            )
+        )
+    if len(name) > ENDPOINT_NAME_MAX:
+        problems.append(
+            Violation("endpoint-length", f"'{name}' has {len(name)} characters, at most {ENDPOINT_NAME_MAX}")
+        )
+    if name.startswith(ENDPOINT_RESERVED_PREFIX):
+        problems.append(
+            Violation(
+                "endpoint-reserved", f"'{name}' starts with '{ENDPOINT_RESERVED_PREFIX}', kept for Databricks"
+            )
+        )
+    return problems
+
+
 def check_tag_value(value: str) -> list[Violation]:
     if not value or len(value) > TAG_VALUE_MAX or TAG_VALUE_FORBIDDEN & set(value) or not value.isprintable():
         return [
@@ -230,6 +266,7 @@ KIND_CHECKS: dict[str, Callable[[str], list[Violation]]] = {
     "uc-schema": check_uc_identifier,
     "uc-model": check_uc_identifier,
     "job": check_job_name,
+    "endpoint": check_endpoint_name,
     "tag": check_tag_value,
     "github-repo": check_github_repo,
 }

@@ -27,12 +27,20 @@ from goldenpath.naming import (
     may_create,
 )
 from goldenpath.refs import expected_ref, project_version
-from goldenpath.settings import ALL_UNITS, DEPLOYED_ENVIRONMENTS, Environment, Settings
+from goldenpath.settings import (
+    ALL_UNITS,
+    DEPLOYED_ENVIRONMENTS,
+    PROJECT_KINDS,
+    SERVING_KIND,
+    Environment,
+    Settings,
+)
 
 AUTH_MODES = ("service-principal-secrets", "oidc")
 QUESTIONS = (
     "repo_name",
     "description",
+    "project_kind",
     "team",
     "cost_center",
     "python_version",
@@ -54,6 +62,9 @@ _BUNDLE_REFERENCE = re.compile(r"\$\{[A-Za-z]")
 # a new repository is `experimental` until its team promotes it (docs/catalog.md).
 CATALOG_COMPONENT_TYPE = "service"
 CATALOG_LIFECYCLE = "experimental"
+# Model Serving capacity per target: production stays warm for latency; the others may sleep.
+SERVING_WORKLOAD_SIZE = "Small"
+SCALE_TO_ZERO_EXCEPT = ("prd",)
 WORKFLOW_FILES = {
     "test": "reusable-test.yml",
     "build": "reusable-build.yml",
@@ -79,6 +90,23 @@ class Project:
     @property
     def deployed_environments(self) -> list[Environment]:
         return [self.settings.environments[env] for env in DEPLOYED_ENVIRONMENTS]
+
+    @property
+    def kind(self) -> str:
+        return str(self.answers["project_kind"])
+
+    @property
+    def serving(self) -> bool:
+        """A serving repo adds a Unity Catalog model, a Model Serving endpoint and a roll-out step."""
+        return self.kind == SERVING_KIND
+
+    @property
+    def serving_workload_size(self) -> str:
+        return SERVING_WORKLOAD_SIZE
+
+    @staticmethod
+    def scales_to_zero(env: str) -> bool:
+        return env not in SCALE_TO_ZERO_EXCEPT
 
     @property
     def oidc(self) -> bool:
@@ -181,6 +209,8 @@ def answer_error(question: str, answers: dict[str, Any], settings: Settings) -> 
         return format_problems(str(value or ""), problems, settings) if problems else ""
     if question == "description":
         return description_error(str(value or ""))
+    if question == "project_kind":
+        return _project_kind_error(value, settings)
     if question == "team":
         denied = may_create(str(value or ""), str(answers.get("repo_name", "")), settings)
         return f"{denied}; for example 'ml-platform'" if denied else ""
@@ -196,7 +226,14 @@ def answer_error(question: str, answers: dict[str, Any], settings: Settings) -> 
     if question == "auth_mode":
         return "" if value in AUTH_MODES else f"auth_mode {value!r} must be one of {', '.join(AUTH_MODES)}"
     if question == "include_example":
-        return "" if isinstance(value, bool) else f"include_example must be true or false, got {value!r}"
+        if not isinstance(value, bool):
+            return f"include_example must be true or false, got {value!r}"
+        if not value and answers.get("project_kind") == SERVING_KIND:
+            return (
+                "include_example must be true for project_kind 'serving': the endpoint serves the "
+                "example model until you replace it with yours"
+            )
+        return ""
     raise KeyError(f"unknown question {question!r}; known: {', '.join(QUESTIONS)}")
 
 
@@ -228,6 +265,18 @@ def description_error(text: str) -> str:
             f"substitute it as a variable reference like '${{var.catalog}}'; {example}"
         )
     return ""
+
+
+def _project_kind_error(value: Any, settings: Settings) -> str:
+    offered = settings.project_kinds
+    if value in offered:
+        return ""
+    if value in PROJECT_KINDS:
+        return (
+            f"project_kind {value!r} is switched off by the platform team (project_kinds in "
+            f"{settings.source.name}); choose {', '.join(offered)}"
+        )
+    return f"project_kind {value!r} must be one of {', '.join(offered)}"
 
 
 def default_team(repo_name: str, settings: Settings) -> str:

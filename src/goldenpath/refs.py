@@ -13,10 +13,15 @@ pin-refs` and every self-reference follows.
 its key also records which slug the tree is pinned to, which is how pin-refs
 recognises the old self-references after the org or repo name changed, while
 leaving references to any other repository alone.
+
+It also holds the one definition of a release tag (`ReleaseTag`, semver
+ordered) and of the releases among a list of tags (`releases`), which
+`release`, `update`, the changelog and the fleet scan share.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Iterable
@@ -84,16 +89,25 @@ def expected_ref(version: str) -> str:
     return f"v{version}"
 
 
-# `vMAJOR.MINOR.PATCH[-PRERELEASE]` (semver, no build metadata): what a release tag may be.
+# -- release tags ------------------------------------------------------------------
+# The one definition of a release tag and its order (semver, no build metadata).
 _RELEASE_TAG = re.compile(
     r"^v(?P<major>0|[1-9][0-9]*)\.(?P<minor>0|[1-9][0-9]*)\.(?P<patch>0|[1-9][0-9]*)"
     r"(?:-(?P<pre>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$"
 )
+# `git describe` output past a final release (`v1.2.0-3-gabc1234`), what copier
+# records as `_commit` for a commit that is not itself tagged.
+_DESCRIBED = re.compile(r"^(?P<tag>v[0-9]+\.[0-9]+\.[0-9]+)-[0-9]+-g[0-9a-f]+$")
 
 
+@functools.total_ordering
 @dataclass(frozen=True)
 class ReleaseTag:
-    """An exact release tag. A pre-release (`v1.3.0-rc.1`) never moves the major tag `vN`."""
+    """A release tag `vX.Y.Z[-PRE]`, ordered by semver precedence.
+
+    A pre-release (`v1.3.0-rc.1`) sorts before its release and never moves the
+    major tag `vN`; repositories are only ever on, and updated to, final releases.
+    """
 
     major: int
     minor: int
@@ -102,13 +116,32 @@ class ReleaseTag:
 
     @classmethod
     def parse(cls, tag: str) -> ReleaseTag:
-        match = _RELEASE_TAG.match(tag)
-        if not match:
+        """The release `tag` names; a RefsError that says what a release tag is for anything else."""
+        release = cls.parse_or_none(tag)
+        if release is None:
             raise RefsError(
                 f"{tag!r} is not a release tag: expected vMAJOR.MINOR.PATCH, "
                 "optionally with a pre-release suffix (v1.3.0, v1.3.0-rc.1)"
             )
+        return release
+
+    @classmethod
+    def parse_or_none(cls, tag: str) -> ReleaseTag | None:
+        """The release `tag` names, or None: for scanning lists of tags (surrounding blanks ignored)."""
+        match = _RELEASE_TAG.match(tag.strip())
+        if not match:
+            return None
         return cls(int(match["major"]), int(match["minor"]), int(match["patch"]), match["pre"] or "")
+
+    @classmethod
+    def of_commit(cls, ref: str) -> ReleaseTag | None:
+        """The final release a recorded template ref is at or descends from (`vX.Y.Z` or its describe form).
+
+        None for anything else, pre-releases included: a repository is on a release or unknown.
+        """
+        described = _DESCRIBED.match(ref.strip())
+        release = cls.parse_or_none(described["tag"] if described else ref)
+        return release if release is not None and not release.is_prerelease else None
 
     @property
     def name(self) -> str:
@@ -121,7 +154,7 @@ class ReleaseTag:
 
     @property
     def major_tag(self) -> str:
-        """The moving tag of this release line, which generated repos call."""
+        """The moving tag of this release line (`vN`), which generated repos call."""
         return f"v{self.major}"
 
     @property
@@ -134,6 +167,26 @@ class ReleaseTag:
             (0, int(part)) if part.isdigit() else (1, part) for part in self.prerelease.split(".") if part
         )
         return (self.major, self.minor, self.patch, 0 if self.prerelease else 1, fields)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, ReleaseTag):
+            return NotImplemented
+        return self.precedence() < other.precedence()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def releases(tags: Iterable[str]) -> list[ReleaseTag]:
+    """The final releases among `tags`, oldest first, without duplicates.
+
+    Pre-releases, moving `vN` tags and anything else are left out: these are the
+    releases a repository can be on, be updated to, or have `vN` point at.
+    """
+    found = {
+        release for tag in tags if (release := ReleaseTag.parse_or_none(tag)) and not release.is_prerelease
+    }
+    return sorted(found)
 
 
 def tag_problems(root: Path, tag: str) -> list[str]:
@@ -289,48 +342,3 @@ def _line_of(path: Path, needle: str) -> int:
         if needle in text:
             return number
     return 1
-
-
-# -- release tags ------------------------------------------------------------------
-# The one definition of a release tag (`vX.Y.Z`) and its order. `git describe`
-# output (`v1.2.0-3-gabc1234`, what copier records for an untagged commit) names
-# the release the commit descends from.
-_RELEASE_TAG = re.compile(r"^v(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)$")
-_DESCRIBED = re.compile(r"^(?P<tag>v\d+\.\d+\.\d+)-\d+-g[0-9a-f]+$")
-
-
-@dataclass(frozen=True, order=True)
-class Release:
-    """A release `vX.Y.Z`, ordered by version; `line` is the major tag `vX` callers follow."""
-
-    major: int
-    minor: int
-    patch: int
-
-    @classmethod
-    def parse(cls, tag: str) -> Release | None:
-        """The release a tag names, or None for anything that is not exactly `vX.Y.Z`."""
-        match = _RELEASE_TAG.match(tag.strip())
-        return cls(int(match["major"]), int(match["minor"]), int(match["patch"])) if match else None
-
-    @classmethod
-    def of_commit(cls, ref: str) -> Release | None:
-        """The release a recorded template ref is at or descends from (`vX.Y.Z` or its describe form)."""
-        described = _DESCRIBED.match(ref.strip())
-        return cls.parse(described["tag"] if described else ref)
-
-    @property
-    def tag(self) -> str:
-        return f"v{self.major}.{self.minor}.{self.patch}"
-
-    @property
-    def line(self) -> str:
-        return f"v{self.major}"
-
-    def __str__(self) -> str:
-        return self.tag
-
-
-def releases(tags: Iterable[str]) -> list[Release]:
-    """The release tags among `tags` (others ignored), oldest first, without duplicates."""
-    return sorted({release for tag in tags if (release := Release.parse(tag))})

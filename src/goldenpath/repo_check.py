@@ -3,7 +3,8 @@
 Data scientists rename things by hand; this check (a pre-commit hook and a
 step of the central test workflow) catches a package directory, job, tag or
 Unity Catalog name that no longer matches the repo name, and says where, as
-`file:line: rule: message`.
+`file:line: rule: message`. In a serving repo it also checks the serving
+wiring: the endpoint's name, its cost tags and its inference table.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from goldenpath.naming import (
     check_tag_value,
     derive_names,
 )
-from goldenpath.settings import Settings
+from goldenpath.settings import SERVING_KIND, Settings
 
 ANSWERS_FILE = ".copier-answers.yml"
 BUNDLE_FILE = "databricks.yml"
@@ -90,12 +91,35 @@ def check_repo(path: str | os.PathLike[str], settings: Settings) -> list[Finding
         BUNDLE_FILE,
         *sorted(p.relative_to(root).as_posix() for p in root.glob("resources/*.yml")),
     ]
+    endpoints = 0
     for relpath in bundle_files:
         if (root / relpath).is_file():
-            findings += _check_bundle_file(_YamlDoc(root, relpath), names, settings)
+            doc = _YamlDoc(root, relpath)
+            findings += _check_bundle_file(doc, names, settings)
+            findings += _check_serving(doc, names, settings)
+            endpoints += len(doc.get("resources", "model_serving_endpoints") or {})
         elif relpath == BUNDLE_FILE:
             findings.append(Finding(relpath, 1, "bundle", f"{BUNDLE_FILE} is missing"))
+    kind, kind_line = _project_kind(root)
+    if kind == SERVING_KIND and not endpoints:
+        findings.append(
+            Finding(
+                ANSWERS_FILE,
+                kind_line,
+                "serving-endpoint",
+                f"project_kind is {SERVING_KIND!r} but no bundle file declares "
+                f"resources.model_serving_endpoints; expected {names.endpoint_name!r} in resources/serving.yml",
+            )
+        )
     return findings
+
+
+def _project_kind(root: Path) -> tuple[str | None, int]:
+    """The kind recorded in the answers file, if any (repos made before kinds existed are batch)."""
+    if not (root / ANSWERS_FILE).is_file():
+        return None, 0
+    answers = _YamlDoc(root, ANSWERS_FILE)
+    return answers.get("project_kind"), answers.line("project_kind")
 
 
 def _repo_name(root: Path) -> tuple[str, tuple[str, int]]:
@@ -165,7 +189,9 @@ def _check_bundle_file(doc: _YamlDoc, names: DerivedNames, settings: Settings) -
     for key, job in (doc.get("resources", "jobs") or {}).items():
         expect(("resources", "jobs", key, "name"), names.job_name, "job-name")
         expect(("resources", "jobs", key, "tags", "project"), names.repo, "tag-project")
-        findings += _check_tags(doc, key, job.get("tags") or {}, settings)
+        findings += _check_tags(
+            doc, ("resources", "jobs", key, "tags"), f"job {key!r}", job.get("tags") or {}, settings
+        )
         for index, task in enumerate(job.get("tasks") or []):
             wheel = task.get("python_wheel_task") or {}
             for field, expected, rule in (
@@ -184,10 +210,85 @@ def _check_bundle_file(doc: _YamlDoc, names: DerivedNames, settings: Settings) -
     return findings
 
 
-def _check_tags(doc: _YamlDoc, job_key: str, tags: dict[str, Any], settings: Settings) -> list[Finding]:
-    keys = ("resources", "jobs", job_key, "tags")
+def _check_serving(doc: _YamlDoc, names: DerivedNames, settings: Settings) -> list[Finding]:
+    """A serving endpoint: its derived name, the jobs' cost tags, and requests logged to a table."""
+    findings: list[Finding] = []
+    for key, endpoint in (doc.get("resources", "model_serving_endpoints") or {}).items():
+        keys = ("resources", "model_serving_endpoints", key)
+        name = endpoint.get("name")
+        if name != names.endpoint_name:
+            findings.append(
+                doc.finding(
+                    (*keys, "name"),
+                    "endpoint-name",
+                    f"{'.'.join((*keys, 'name'))} is {name!r}, expected {names.endpoint_name!r}",
+                )
+            )
+        raw_tags = endpoint.get("tags") or []
+        tags = {str(t.get("key")): t.get("value") for t in raw_tags if isinstance(t, dict)}
+        label = f"endpoint {key!r}"
+        findings += _check_tags(doc, (*keys, "tags"), label, tags, settings)
+        if "project" in tags and tags["project"] != names.repo:
+            findings.append(
+                doc.finding(
+                    (*keys, "tags"),
+                    "tag-project",
+                    f"{label} tag project is {tags['project']!r}, expected {names.repo!r}",
+                )
+            )
+        findings += _check_inference_table(doc, keys, endpoint, names)
+    for key, model in (doc.get("resources", "registered_models") or {}).items():
+        if model.get("name") not in (names.uc_model, "${var.model_name}"):
+            findings.append(
+                doc.finding(
+                    ("resources", "registered_models", key, "name"),
+                    "uc-model",
+                    f"registered model {key!r} is named {model.get('name')!r}, expected {names.uc_model!r}",
+                )
+            )
+    return findings
+
+
+def _check_inference_table(
+    doc: _YamlDoc, keys: tuple[str, ...], endpoint: dict[str, Any], names: DerivedNames
+) -> list[Finding]:
+    """Every request and response must land in the project's schema: AI Gateway or auto_capture_config."""
+    gateway = (endpoint.get("ai_gateway") or {}).get("inference_table_config")
+    legacy = (endpoint.get("config") or {}).get("auto_capture_config")
+    table, where = (gateway, (*keys, "ai_gateway")) if gateway else (legacy, (*keys, "config"))
+    if not isinstance(table, dict) or table.get("enabled") is not True:
+        return [
+            doc.finding(
+                where,
+                "inference-table",
+                f"endpoint {keys[-1]!r} logs no requests: enable ai_gateway.inference_table_config "
+                f"(or config.auto_capture_config) with table_name_prefix {names.inference_table_prefix!r}",
+            )
+        ]
+    expected = {
+        "catalog_name": "${var.catalog}",
+        "schema_name": ("${var.schema}", names.uc_schema),
+        "table_name_prefix": names.inference_table_prefix,
+    }
+    findings = []
+    for field, allowed in expected.items():
+        options = allowed if isinstance(allowed, tuple) else (allowed,)
+        if table.get(field) not in options:
+            findings.append(
+                doc.finding(
+                    where,
+                    "inference-table",
+                    f"endpoint {keys[-1]!r} inference table {field} is {table.get(field)!r}, expected {options[0]!r}",
+                )
+            )
+    return findings
+
+
+def _check_tags(
+    doc: _YamlDoc, keys: tuple[str, ...], owner: str, tags: dict[str, Any], settings: Settings
+) -> list[Finding]:
     findings = [
-        doc.finding(keys, "tag-missing", f"job {job_key!r} has no {tag!r} tag")
+        doc.finding(keys, "tag-missing", f"{owner} has no {tag!r} tag")
         for tag in REQUIRED_TAGS
         if tag not in tags
     ]

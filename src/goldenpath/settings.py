@@ -29,6 +29,9 @@ DEFAULT_GITHUB_SERVER_URL = "https://github.com"
 REPO_VISIBILITIES = ("private", "internal")
 ALL_UNITS = "all"
 TEAM_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
+# Kinds of project the template can make; `project_kinds` in the settings picks which are offered.
+SERVING_KIND = "serving"
+PROJECT_KINDS = ("batch", SERVING_KIND)
 
 
 class SettingsError(ValueError):
@@ -82,6 +85,8 @@ class Settings:
     repo_visibility: str
     platform_team: str
     prd_reviewers: str
+    # Offered kinds, the default first; a fork switches one off by leaving it out.
+    project_kinds: tuple[str, ...] = PROJECT_KINDS
 
     @property
     def python_supported(self) -> tuple[str, ...]:
@@ -206,7 +211,22 @@ def parse_settings(raw: Any, source: Path) -> Settings:
         repo_visibility=repo_visibility,
         platform_team=platform_team,
         prd_reviewers=prd_reviewers,
+        project_kinds=_project_kinds(reader),
     )
+
+
+def _project_kinds(reader: _Reader) -> tuple[str, ...]:
+    """Optional key (forks older than it offer every kind); the first listed is the default."""
+    if not reader.has("project_kinds"):
+        return PROJECT_KINDS
+    kinds = [str(kind) for kind in reader.sequence("project_kinds")]
+    unknown = sorted(set(kinds) - set(PROJECT_KINDS))
+    if unknown or len(set(kinds)) != len(kinds):
+        reader.fail(
+            "project_kinds",
+            f"must list distinct kinds from {list(PROJECT_KINDS)}, got {kinds}",
+        )
+    return tuple(kinds)
 
 
 def _team_units(reader: _Reader, team: str, spec: Any) -> tuple[str, ...]:

@@ -32,18 +32,17 @@ from typing import Any, Literal
 
 import yaml
 
+from goldenpath.changelog import CHANGELOG, changes_between
 from goldenpath.console import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, progress, write_step_summary
 from goldenpath.github.client import github_env
-from goldenpath.refs import Release, releases
+from goldenpath.refs import ReleaseTag, releases
 
 ANSWERS_FILE = ".copier-answers.yml"
-CHANGELOG = "CHANGELOG.md"
 COPIER_CONFIG = "copier.yml"
 ConflictStyle = Literal["inline", "rej"]
 CONFLICT_STYLES: tuple[ConflictStyle, ...] = ("inline", "rej")
 # The labels copier (and hooks/migrate.py) write around a conflicting hunk.
 CONFLICT_START = "<<<<<<< before updating"
-_CHANGELOG_HEADING = re.compile(r"^## \[?v?(?P<version>\d+\.\d+\.\d+)\]?")
 # copier's own shorthands for hosted repositories.
 _SHORTHANDS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
 
@@ -62,7 +61,7 @@ class Answers:
 
     source: str
     recorded: str
-    current: Release
+    current: ReleaseTag
 
 
 @dataclass(frozen=True)
@@ -70,10 +69,10 @@ class Status:
     """Where the repository stands against the central repository's releases."""
 
     source: str
-    current: Release
-    newest: Release
-    newest_major: Release | None
-    between: list[Release]
+    current: ReleaseTag
+    newest: ReleaseTag
+    newest_major: ReleaseTag | None
+    between: list[ReleaseTag]
     changelog: str = ""
 
     @property
@@ -83,11 +82,11 @@ class Status:
     def as_json(self) -> dict[str, Any]:
         return {
             "source": self.source,
-            "current": self.current.tag,
-            "newest": self.newest.tag,
+            "current": self.current.name,
+            "newest": self.newest.name,
             "behind": self.behind,
-            "new_major": self.newest_major.tag if self.newest_major else None,
-            "releases_between": [release.tag for release in self.between],
+            "new_major": self.newest_major.name if self.newest_major else None,
+            "releases_between": [release.name for release in self.between],
             "changelog": self.changelog,
         }
 
@@ -123,7 +122,7 @@ def read_answers(repo: Path) -> Answers:
     if not isinstance(data, dict) or not data.get("_src_path") or not data.get("_commit"):
         raise UpdateError(f"{path} has no _src_path and _commit; it should hold both, as copier writes them")
     recorded = str(data["_commit"])
-    current = Release.of_commit(recorded)
+    current = ReleaseTag.of_commit(recorded)
     if current is None:
         raise UpdateError(
             f"{path}: _commit is {recorded!r}, not a release tag such as v1.2.3; "
@@ -157,8 +156,8 @@ def _git(*args: str, cwd: Path | None = None, check: bool = True) -> subprocess.
     return result
 
 
-def remote_releases(source: str) -> list[Release]:
-    """The release tags of the central repository, oldest first."""
+def remote_releases(source: str) -> list[ReleaseTag]:
+    """The final releases of the central repository, oldest first (pre-releases are never update targets)."""
     result = _git("ls-remote", "--tags", "--refs", source, check=False)
     if result.returncode != 0:
         raise UpdateError(
@@ -170,47 +169,31 @@ def remote_releases(source: str) -> list[Release]:
 
 
 @contextmanager
-def template_at(source: str, release: Release) -> Iterator[Path]:
+def template_at(source: str, release: ReleaseTag) -> Iterator[Path]:
     """A shallow checkout of the central repository at one release tag, removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="goldenpath-template-") as scratch:
         target = Path(scratch) / "template"
         result = _git(
             "-c", "advice.detachedHead=false", "clone", "--quiet", "--depth", "1",
-            "--branch", release.tag, source, str(target), check=False,
+            "--branch", release.name, source, str(target), check=False,
         )  # fmt: skip
         if result.returncode != 0:
-            raise UpdateError(f"cannot fetch {source} at {release.tag}: {result.stderr.strip()}")
+            raise UpdateError(f"cannot fetch {source} at {release.name}: {result.stderr.strip()}")
         yield target
 
 
-def changelog_between(text: str, after: Release, upto: Release) -> str:
-    """The CHANGELOG sections of the releases in (after, upto], newest first, as written."""
-    kept: list[str] = []
-    keep = False
-    for line in text.splitlines():
-        heading = _CHANGELOG_HEADING.match(line)
-        if heading:
-            release = Release.parse("v" + heading["version"])
-            keep = release is not None and after < release <= upto
-        elif line.startswith("## "):
-            keep = False
-        if keep:
-            kept.append(line)
-    return "\n".join(kept).strip()
-
-
-def migrations_between(config_text: str, after: Release, upto: Release) -> list[str]:
+def migrations_between(config_text: str, after: ReleaseTag, upto: ReleaseTag) -> list[str]:
     """The `_migrations` of copier.yml that an update from `after` to `upto` runs, as commands."""
     config = yaml.safe_load(config_text) or {}
     found = []
     for migration in config.get("_migrations") or []:
         if not isinstance(migration, dict) or "version" not in migration:
             continue
-        release = Release.of_commit(str(migration["version"]))
+        release = ReleaseTag.of_commit(str(migration["version"]))
         if release is not None and after < release <= upto:
             command = migration.get("command", "")
             shown = " ".join(str(part) for part in command) if isinstance(command, list) else str(command)
-            found.append(f"{release.tag}: {shown}")
+            found.append(f"{release.name}: {shown}")
     return found
 
 
@@ -230,7 +213,7 @@ def check(repo: Path, *, with_changelog: bool = True) -> Status:
         with template_at(answers.source, newest) as template:
             path = template / CHANGELOG
             text = path.read_text(encoding="utf-8") if path.is_file() else ""
-        changelog = changelog_between(text, current, newest)
+        changelog = changes_between(text, current, newest)
     return Status(answers.source, current, newest, max(majors) if majors else None, between, changelog)
 
 
@@ -280,19 +263,21 @@ def run_update(repo: Path, *, to: str | None = None, conflict: str = "inline") -
     if to is None:
         target = status.newest
     else:
-        wanted = Release.parse(to)
-        if wanted is None:
-            raise UpdateError(f"--to {to!r} is not a release tag; expected vX.Y.Z, e.g. {status.newest.tag}")
+        wanted = ReleaseTag.parse_or_none(to)
+        if wanted is None or wanted.is_prerelease:
+            raise UpdateError(f"--to {to!r} is not a release tag; expected vX.Y.Z, e.g. {status.newest.name}")
         if wanted not in remote_releases(status.source):
             raise UpdateError(f"--to {to}: {status.source} has no such release tag")
         if wanted < status.current:
-            raise UpdateError(f"--to {to} is older than the repository's {status.current.tag}; no downgrades")
+            raise UpdateError(
+                f"--to {to} is older than the repository's {status.current.name}; no downgrades"
+            )
         target = wanted
     newer_major = (
         status.newest_major if status.newest_major and status.newest_major.major > target.major else None
     )
     result = UpdateResult(
-        previous=status.current.tag, target=target.tag, new_major=newer_major.tag if newer_major else None
+        previous=status.current.name, target=target.name, new_major=newer_major.name if newer_major else None
     )
     if target == status.current:
         return result
@@ -305,13 +290,11 @@ def run_update(repo: Path, *, to: str | None = None, conflict: str = "inline") -
     with template_at(status.source, target) as template:
         changelog = template / CHANGELOG
         if changelog.is_file():
-            result.changelog = changelog_between(
-                changelog.read_text(encoding="utf-8"), status.current, target
-            )
+            result.changelog = changes_between(changelog.read_text(encoding="utf-8"), status.current, target)
         config = template / COPIER_CONFIG
         if config.is_file():
             result.migrations = migrations_between(config.read_text(encoding="utf-8"), status.current, target)
-    progress(f"goldenpath update: {status.current.tag} -> {target.tag} from {status.source}")
+    progress(f"goldenpath update: {status.current.name} -> {target.name} from {status.source}")
     _copier_update(repo, target, conflict)
     _record_release(repo, target)
     result.changed = changed_paths(repo)
@@ -319,7 +302,7 @@ def run_update(repo: Path, *, to: str | None = None, conflict: str = "inline") -
     return result
 
 
-def _copier_update(repo: Path, target: Release, conflict: ConflictStyle) -> None:
+def _copier_update(repo: Path, target: ReleaseTag, conflict: ConflictStyle) -> None:
     # Imported here: copier is heavy and only this command needs it.
     from copier import run_update as copier_run_update
     from copier.errors import CopierError
@@ -330,7 +313,7 @@ def _copier_update(repo: Path, target: Release, conflict: ConflictStyle) -> None
     try:
         copier_run_update(
             dst_path=repo,
-            vcs_ref=target.tag,
+            vcs_ref=target.name,
             defaults=True,
             overwrite=True,
             unsafe=True,
@@ -339,12 +322,12 @@ def _copier_update(repo: Path, target: Release, conflict: ConflictStyle) -> None
             quiet=True,
         )
     except (CopierError, subprocess.CalledProcessError) as exc:
-        raise UpdateError(f"copier update to {target.tag} failed: {exc}") from exc
+        raise UpdateError(f"copier update to {target.name} failed: {exc}") from exc
     finally:
         _restore(saved)
 
 
-def _record_release(repo: Path, target: Release) -> None:
+def _record_release(repo: Path, target: ReleaseTag) -> None:
     """Make `_commit` the release tag itself.
 
     copier records `git describe --tags`, which names any tag on the release
@@ -353,7 +336,7 @@ def _record_release(repo: Path, target: Release) -> None:
     """
     path = repo / ANSWERS_FILE
     text = path.read_text(encoding="utf-8")
-    fixed = re.sub(r"(?m)^_commit: .*$", f"_commit: {target.tag}", text, count=1)
+    fixed = re.sub(r"(?m)^_commit: .*$", f"_commit: {target.name}", text, count=1)
     if fixed != text:
         path.write_text(fixed, encoding="utf-8")
 
@@ -369,17 +352,17 @@ def _restore(saved: Mapping[str, str | None]) -> None:
 # -- reporting -----------------------------------------------------------------------
 def status_text(status: Status) -> str:
     lines = [
-        f"current: {status.current.tag} (release line {status.current.line})",
-        f"newest:  {status.newest.tag}",
+        f"current: {status.current.name} (release line {status.current.major_tag})",
+        f"newest:  {status.newest.name}",
     ]
     if status.behind:
         lines.append(f"behind by {len(status.between)} release(s): run `goldenpath update`")
     else:
-        lines.append(f"up to date on release line {status.current.line}")
+        lines.append(f"up to date on release line {status.current.major_tag}")
     if status.newest_major:
         lines.append(
-            f"a new major release exists: {status.newest_major.tag} (never automatic; read its "
-            f"CHANGELOG, then `goldenpath update --to {status.newest_major.tag}`)"
+            f"a new major release exists: {status.newest_major.name} (never automatic; read its "
+            f"CHANGELOG, then `goldenpath update --to {status.newest_major.name}`)"
         )
     if status.changelog:
         lines += ["", status.changelog]

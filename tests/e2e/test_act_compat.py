@@ -19,7 +19,7 @@ import subprocess
 import pytest
 
 from e2e.harness import GeneratedRepo, Harness
-from goldenpath.refs import Release, project_version, releases
+from goldenpath.refs import ReleaseTag, project_version, releases
 from rendering import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
@@ -31,13 +31,13 @@ def previous_release_ref() -> str | None:
     """The ref to render old repositories from (see the module docstring)."""
     if os.environ.get(COMPAT_REF_ENV):
         return os.environ[COMPAT_REF_ENV]
-    current = Release.parse("v" + project_version(REPO_ROOT))
+    current = ReleaseTag.parse_or_none("v" + project_version(REPO_ROOT))
     listed = subprocess.run(
         ["git", "tag", "--list", "v*.*.*"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
     older = [release for release in releases(listed) if current is None or release < current]
     on_line = [release for release in older if current is None or release.major == current.major]
-    return on_line[-1].tag if on_line else None
+    return on_line[-1].name if on_line else None
 
 
 def test_the_previous_releases_repo_passes_ci_on_the_current_central_workflows(

@@ -232,3 +232,24 @@ def test_smoke_run_runs_the_deployed_job_and_links_the_run(
     smoke = workspace.workspace.runs[run_id]
     assert smoke["state"]["result_state"] == "SUCCESS"
     assert f"SUCCESS ([run page]({smoke['run_page_url']}))" in summary_of(run)
+
+
+def test_a_serving_repo_deploys_through_the_same_caller(
+    harness: Harness,
+    generated: GeneratedRepo,
+    workspace: FakeWorkspaceServer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The serving kind's bundle holds more resources; its deploy.yml and the central workflow are the same."""
+    repo = GeneratedRepo.create(
+        tmp_path_factory.mktemp("serving"), harness.settings, {"project_kind": "serving"}
+    )
+    caller = Path(".github", "workflows", WORKFLOW)
+    assert (repo.path / caller).read_text() == (generated.path / caller).read_text()
+    assert (repo.path / "resources" / "serving.yml").is_file()
+    repo.point_at_workspace(harness.settings, workspace.url)
+    run = harness.run(repo, WORKFLOW, "push", secrets=fake_secrets(harness))
+    assert_deployed(run, harness, "acc", repo.head(), workspace)
+    assert (harness.settings.release_line, ".github/workflows/reusable-deploy.yml") in run.resolved(
+        harness.settings.central_slug
+    )

@@ -33,7 +33,7 @@ from goldenpath.console import (
     write_step_summary,
 )
 from goldenpath.github.client import GitHubConfigError, GitHubEnv, api_client, github_env
-from goldenpath.refs import RefsError, ReleaseTag, check_refs, project_version, tag_problems
+from goldenpath.refs import RefsError, ReleaseTag, check_refs, project_version, releases, tag_problems
 from goldenpath.settings import SETTINGS_ENV_VAR, SETTINGS_FILENAME, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -127,17 +127,8 @@ def remote_tags(root: Path, target: Target) -> dict[str, str]:
 
 
 def _releases_at(tags: Mapping[str, str], commit: str | None) -> list[ReleaseTag]:
-    """Final releases whose tag points at `commit`."""
-    found = []
-    for name, sha in tags.items():
-        if sha == commit:
-            try:
-                release = ReleaseTag.parse(name)
-            except RefsError:
-                continue
-            if not release.is_prerelease:
-                found.append(release)
-    return found
+    """Final releases whose tag points at `commit` (`vN` only ever points at those), oldest first."""
+    return releases(name for name, sha in tags.items() if sha == commit)
 
 
 def _push_major(root: Path, target: Target, major: str, commit: str) -> None:
@@ -155,12 +146,10 @@ def move_major(
     if current == commit:
         return Step(major, "unchanged", f"{major} already points to {tag.name} ({commit})")
     newer = [
-        release
-        for release in _releases_at(tags, current)
-        if release.major == tag.major and release.precedence() > tag.precedence()
+        release for release in _releases_at(tags, current) if release.major == tag.major and release > tag
     ]
     if newer:
-        latest = max(newer, key=ReleaseTag.precedence).name
+        latest = max(newer).name
         return Step(major, "kept", f"{major} stays at {latest}, which is newer than {tag.name}")
     if not dry_run:
         _push_major(root, target, major, commit)

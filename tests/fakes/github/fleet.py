@@ -274,6 +274,7 @@ def _seed_repo(fake: FakeGitHub, fleet: Fleet, base: dict[str, str], kind: str, 
         files.update(_retag(files, "@v1\n", f"@{SHA_PIN}\n"))
     if kind == "off-road":
         files.pop(".github/workflows/deploy.yml")
+        files.pop(".github/workflows/template-update.yml")
         files[".github/workflows/ci.yml"] = _OWN_CI
     if kind == "behind":
         files.pop("poetry.lock")

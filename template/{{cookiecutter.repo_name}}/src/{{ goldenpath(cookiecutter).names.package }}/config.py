@@ -17,6 +17,13 @@ ENVIRONMENTS = ("local", "dev", "acc", "prd")
 PROJECT = "{{ gp.names.repo }}"
 # Set by every Databricks Runtime; its absence means we are not on Databricks.
 DATABRICKS_RUNTIME_VARIABLE = "DATABRICKS_RUNTIME_VERSION"
+{%- if gp.serving %}
+# The evaluation gate: a new model version becomes `champion`, the version the
+# endpoint serves, only when this held-out metric reaches the threshold.
+GATE_METRIC = "r2"
+GATE_THRESHOLD = 0.35
+CHAMPION_ALIAS = "champion"
+{%- endif %}
 
 
 @dataclass(frozen=True)

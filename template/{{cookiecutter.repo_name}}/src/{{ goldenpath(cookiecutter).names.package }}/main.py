@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from {{ gp.names.package }} import pipeline
+from {{ gp.names.package }} import pipeline{% if gp.serving %}, serving{% endif %}
 from {{ gp.names.package }}.config import (
     ENVIRONMENTS,
     PROJECT,
@@ -36,6 +36,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--job-id", help="Databricks job id ({% raw %}{{job.id}}{% endraw %})")
     parser.add_argument("--job-run-id", help="Databricks job run id ({% raw %}{{job.run_id}}{% endraw %})")
     pipeline.add_arguments(parser)
+{%- if gp.serving %}
+    serving.add_arguments(parser)
+{%- endif %}
     return parser.parse_args(argv)
 
 
@@ -62,7 +65,7 @@ def build_config(args: argparse.Namespace, project_dir: Path) -> RunConfig:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     config = build_config(args, Path.cwd())
-    result = pipeline.run(config, args)
+    result = {% if gp.serving %}serving.run{% else %}pipeline.run{% endif %}(config, args)
     print(json.dumps(result, indent=2, sort_keys=True))
     return 0
 
