@@ -42,7 +42,8 @@ SECRETS = [
         SETTINGS.environments[env].deployment.client_secret_secret,  # type: ignore[union-attr]
     )
 ]
-CHECKS = ["test / Lint and test", "build / Build wheel"]
+# The generated ci.yml opts in to reusable-test.yml's docs job, so its check is required too.
+CHECKS = ["test / Lint and test", "test / Docs site", "build / Build wheel"]
 
 
 @pytest.fixture(scope="module")

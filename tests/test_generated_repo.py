@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -74,6 +75,13 @@ def installed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 def test_ruff_lint_and_format_pass_as_generated(installed: Path) -> None:
     poetry(installed, "run", "ruff", "check", ".")
     poetry(installed, "run", "ruff", "format", "--check", ".")
+
+
+@pytest.mark.slow
+def test_mypy_strict_passes_as_generated(installed: Path) -> None:
+    """What the central test workflow runs with `type-check: true`, configured in pyproject.toml."""
+    result = poetry(installed, "run", "mypy")
+    assert "Success: no issues found" in result.stdout
 
 
 @pytest.mark.slow
@@ -151,12 +159,17 @@ def test_pre_commit_passes_on_the_fresh_repo(installed: Path, tmp_path: Path) ->
     repo = tmp_path / installed.name
     shutil.copytree(installed, repo, symlinks=True, ignore=shutil.ignore_patterns(".venv"))
     config = repo / ".pre-commit-config.yaml"
-    config.write_text(config.read_text().replace(f"https://github.com/{SETTINGS.central_slug}", str(central)))
+    # A file:// URL, not a bare path: zizmor's hook reads this file too, and a path is no repo URL to it.
+    config.write_text(
+        config.read_text().replace(f"https://github.com/{SETTINGS.central_slug}", central.as_uri())
+    )
     git(repo, "add", "-A")
     poetry(repo, "install", "--no-interaction")
     result = poetry(repo, "run", "pre-commit", "run", "--all-files", check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "goldenpath naming convention" in result.stdout
+    for hook in ("mypy (locked version)", "zizmor (GitHub Actions security)"):
+        assert re.search(rf"^{re.escape(hook)}\.+Passed$", result.stdout, re.M), result.stdout
 
 
 @pytest.mark.slow

@@ -40,6 +40,8 @@ def test_callers_use_the_central_workflows_at_the_release_line(rendered_matrix: 
         assert ci["test"]["with"] == {
             "python-version": rendered.answers["python_version"],
             "coverage-threshold": SETTINGS.coverage_min,
+            "type-check": True,
+            "docs": True,
         }
 
 

@@ -146,10 +146,17 @@ def _defaults(call: dict[str, Any]) -> dict[str, Any]:
 
 def test_reusable_test_interface() -> None:
     call = _call("reusable-test.yml")
-    assert _defaults(call) == {"python-version": "3.11", "coverage-threshold": 80}
+    # Opt-in steps default to off: repos made before they existed have no mypy or mkdocs.yml.
+    assert _defaults(call) == {
+        "python-version": "3.11",
+        "coverage-threshold": 80,
+        "type-check": False,
+        "docs": False,
+    }
     assert call["inputs"]["coverage-threshold"]["type"] == "number"
     assert "secrets" not in call
-    job = _load(REPO_ROOT / ".github/workflows/reusable-test.yml")["jobs"]["test"]
+    jobs = _load(REPO_ROOT / ".github/workflows/reusable-test.yml")["jobs"]
+    job = jobs["test"]
     assert job["permissions"] == {"contents": "read"}
     runs = [step.get("run", "") for step in job["steps"]]
     assert "poetry install --no-interaction" in runs
@@ -162,6 +169,14 @@ def test_reusable_test_interface() -> None:
     assert upload["with"]["path"] == "coverage.xml"
     uses = [step.get("uses", "") for step in job["steps"]]
     assert f"{SELF}/actions/check-naming@" in " ".join(uses)
+    mypy = next(step for step in job["steps"] if step.get("run") == "poetry run mypy")
+    assert mypy["if"] == "${{ inputs.type-check }}"
+    docs = jobs["docs"]
+    assert docs["if"] == "${{ inputs.docs }}"
+    assert docs["permissions"] == {"contents": "read"}
+    docs_runs = [step.get("run", "") for step in docs["steps"]]
+    assert "poetry install --only docs --no-root --no-interaction" in docs_runs
+    assert any(r.startswith("poetry run mkdocs build --strict") for r in docs_runs)
 
 
 def test_reusable_build_interface() -> None:

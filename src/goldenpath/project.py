@@ -58,6 +58,10 @@ _NOT_ONE_LINE = frozenset({"Cc", "Cs", "Zl", "Zp"})
 # What the Databricks CLI substitutes in bundle files (`${var.x}`, `${bundle.target}`);
 # it has no escape for it in the versions deployed today.
 _BUNDLE_REFERENCE = re.compile(r"\$\{[A-Za-z]")
+# Backstage: a deployed job with an owner and an on-call story is a well-known `service`;
+# a new repository is `experimental` until its team promotes it (docs/catalog.md).
+CATALOG_COMPONENT_TYPE = "service"
+CATALOG_LIFECYCLE = "experimental"
 # Model Serving capacity per target: production stays warm for latency; the others may sleep.
 SERVING_WORKLOAD_SIZE = "Small"
 SCALE_TO_ZERO_EXCEPT = ("prd",)
@@ -119,10 +123,6 @@ class Project:
         return f">={major}.{minor},<{major}.{int(minor) + 1}"
 
     @property
-    def ruff_target(self) -> str:
-        return "py" + self.python.replace(".", "")
-
-    @property
     def spark_version(self) -> str:
         return self.settings.python_runtimes[self.python]
 
@@ -170,6 +170,35 @@ class Project:
             "template_version": self.template_version,
         }
         return {tag: values[tag] for tag in REQUIRED_TAGS}
+
+    @property
+    def github_slug(self) -> str:
+        """`<org>/<repo>` of the generated repository on GitHub."""
+        return f"{self.settings.org}/{self.names.repo}"
+
+    @property
+    def catalog_entity(self) -> dict[str, Any]:
+        """The Backstage `Component` in catalog-info.yaml: owner is the team, system the unit."""
+        parts = [self.names.unit, self.names.domain, self.names.usecase]
+        return {
+            "apiVersion": "backstage.io/v1alpha1",
+            "kind": "Component",
+            "metadata": {
+                "name": self.names.repo,
+                "description": self.answers["description"],
+                "tags": list(dict.fromkeys(parts)),
+                "annotations": {
+                    "github.com/project-slug": self.github_slug,
+                    "backstage.io/techdocs-ref": "dir:.",
+                },
+            },
+            "spec": {
+                "type": CATALOG_COMPONENT_TYPE,
+                "lifecycle": CATALOG_LIFECYCLE,
+                "owner": f"group:{self.answers['team']}",
+                "system": self.names.unit,
+            },
+        }
 
 
 def answer_error(question: str, answers: dict[str, Any], settings: Settings) -> str:

@@ -68,14 +68,16 @@ PASSED_ENV = re.compile(
     r"|NODE_EXTRA_CA_CERTS|(?i:https?_proxy|no_proxy)"
 )
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# A step's duration may read "[7.7s]" or "[1m20.8s]".
 STEP_END = re.compile(
-    r"^\[(?P<job>[^\]]+)\]\s+\S+\s+(?P<status>Success|Failure) - Main (?P<step>.+?)(?: \[[0-9.]+[a-zµ]*\])?$",
+    r"^\[(?P<job>[^\]]+?)\s*\]\s+\S+\s+(?P<status>Success|Failure) - Main (?P<step>.+?)(?: \[[0-9][0-9.a-zµ]*\])?$",
     re.MULTILINE,
 )
 LOCAL_READ = re.compile(
     r"LocalRepositoryCache read cachedir (?P<repo>[^@\s]+)\S* with ref (?P<ref>\S+) and subpath '(?P<path>[^']*)'"
 )
-JOB_END = re.compile(r"^\[(?P<job>[^\]]+)\] \S+\s+Job (?P<status>succeeded|failed)\s*$", re.MULTILINE)
+# act pads job labels with spaces to a common width; the captured label is unpadded.
+JOB_END = re.compile(r"^\[(?P<job>[^\]]+?)\s*\] \S+\s+Job (?P<status>succeeded|failed)\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True, order=True)

@@ -19,6 +19,7 @@ import yaml
 
 from e2e.harness import ActRun, GeneratedRepo, Harness
 from goldenpath.naming import derive_names
+from rendering import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -32,9 +33,25 @@ def caller_jobs(repo: GeneratedRepo) -> dict[str, dict[str, Any]]:
     return jobs
 
 
-def act_job(run: ActRun, caller_job: str) -> str:
-    """act's label of the (single) job a caller job ran through its reusable workflow."""
-    labels = [label for label in run.jobs if label.startswith(f"{caller_job}/")]
+def central_job_name(workflow_file: str, job_id: str) -> str:
+    """A central workflow job's `name:`, the last part of act's job label."""
+    workflow = yaml.safe_load(
+        (REPO_ROOT / ".github" / "workflows" / workflow_file).read_text(encoding="utf-8")
+    )
+    return str(workflow["jobs"][job_id]["name"])
+
+
+TEST_JOB = central_job_name("reusable-test.yml", "test")
+DOCS_JOB = central_job_name("reusable-test.yml", "docs")
+
+
+def act_job(run: ActRun, caller_job: str, name: str | None = None) -> str:
+    """act's label of the job a caller job ran through its reusable workflow (the one called `name`)."""
+    labels = [
+        label
+        for label in run.jobs
+        if label.startswith(f"{caller_job}/") and (name is None or label.endswith(f"/{name}"))
+    ]
     assert len(labels) == 1, f"expected one finished job for {caller_job!r}, got {run.jobs}\n{run.tail()}"
     return labels[0]
 
@@ -65,13 +82,18 @@ def test_ci_on_push_to_main_succeeds_through_the_central_workflows(
     assert called, "ci.yml calls no reusable workflow"
     for job_id, uses in called.items():
         assert uses.startswith(f"{slug}/.github/workflows/") and uses.endswith(f"@{line}"), uses
-        assert ci_push.jobs[act_job(ci_push, job_id)] == "succeeded"
+        labels = [label for label in ci_push.jobs if label.startswith(f"{job_id}/")]
+        assert labels and all(ci_push.jobs[label] == "succeeded" for label in labels), ci_push.jobs
         workflow_file = uses.removeprefix(f"{slug}/").removesuffix(f"@{line}")
         # act read the workflow from the central snapshot, at the release line.
         assert (line, workflow_file) in ci_push.resolved(slug), sorted(ci_push.resolved(slug))
     # ... and the composite actions those workflows use, at the exact version tag.
     actions = {path for ref, path in ci_push.resolved(slug) if ref == harness.central_refs[1]}
     assert {"actions/setup-python-poetry/action.yml", "actions/check-naming/action.yml"} <= actions
+    # The generated ci.yml opts in to the type check and the docs site: both ran and passed.
+    assert ci_push.steps(act_job(ci_push, "test", TEST_JOB)).get("mypy") == "Success"
+    docs_steps = ci_push.steps(act_job(ci_push, "test", DOCS_JOB))
+    assert docs_steps.get("mkdocs build --strict") == "Success", docs_steps
 
 
 def test_ci_runs_the_generated_repos_own_tests(ci_push: ActRun, generated: GeneratedRepo) -> None:
@@ -115,14 +137,14 @@ def test_ci_uploads_the_wheel_and_the_coverage_report(
 def test_a_failing_test_fails_ci(harness: Harness, generated: GeneratedRepo, tmp_path: Path) -> None:
     repo = generated.fork(tmp_path)
     (repo.path / "tests" / "test_e2e_deliberate.py").write_text(
-        'def test_e2e_deliberate_failure():\n    assert "forecast".upper() == "a deliberately wrong value"\n',
+        'def test_e2e_deliberate_failure() -> None:\n    assert "forecast".upper() == "a deliberately wrong value"\n',
         encoding="utf-8",
     )
     repo.commit("A test that fails")
     run = harness.run(repo, WORKFLOW, "push")
 
     assert run.returncode != 0, run.tail()
-    test_job = act_job(run, "test")
+    test_job = act_job(run, "test", TEST_JOB)
     assert run.jobs[test_job] == "failed"
     assert not any(label.startswith("build/") for label in run.jobs), "build ran although test failed"
     failed = [step for step, status in run.steps(test_job).items() if status == "Failure"]
@@ -148,14 +170,14 @@ def test_a_package_named_against_the_convention_fails_the_naming_step(
     run = harness.run(repo, WORKFLOW, "push")
 
     assert run.returncode != 0, run.tail()
-    test_job = act_job(run, "test")
+    test_job = act_job(run, "test", TEST_JOB)
     steps = run.steps(test_job)
     failed = [step for step, status in steps.items() if status == "Failure"]
     assert failed and all("naming" in step.lower() or "check-repo" in step for step in failed), steps
     assert not any("pytest" in step for step in steps), steps
     # `goldenpath check-repo` reports `file:line: rule: message`, pointing at the renamed package.
     problems = re.findall(
-        rf"\[{re.escape(test_job)}\]\s+\| (\S+):(\d+): ([a-z][a-z0-9-]*): (.*)$", run.text, re.M
+        rf"\[{re.escape(test_job)}\s*\]\s+\| (\S+):(\d+): ([a-z][a-z0-9-]*): (.*)$", run.text, re.M
     )
     assert any("src/forecast" in message for *_, message in problems), problems or run.tail()
     for file, _, _, _ in problems:

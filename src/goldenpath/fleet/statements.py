@@ -28,6 +28,7 @@ TEMPLATE_README_HEADINGS = (
     "Run locally",
     "Serve online",  # serving repos only
     "Test",
+    "Docs and catalog",
     "Deploy",
     "Update from the template",
 )
