@@ -63,8 +63,8 @@ def register(model_uri: str, config: RunConfig) -> str | None:
 def serialization_format(config: RunConfig) -> str:
     """MLflow's own choice, made explicit: cloudpickle on Databricks, skops (no pickle) elsewhere."""
     if config.on_databricks:
-        return mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE
-    return mlflow.sklearn.SERIALIZATION_FORMAT_SKOPS
+        return str(mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE)
+    return str(mlflow.sklearn.SERIALIZATION_FORMAT_SKOPS)
 
 
 def serving_requirements(config: RunConfig) -> list[str]:
@@ -73,9 +73,10 @@ def serving_requirements(config: RunConfig) -> list[str]:
     Named here, MLflow need not infer them by re-importing the model in a
     subprocess, which costs seconds on every run.
     """
-    return mlflow.sklearn.get_default_pip_requirements(
+    requirements = mlflow.sklearn.get_default_pip_requirements(
         include_cloudpickle=config.on_databricks, include_skops=not config.on_databricks
     )
+    return [str(requirement) for requirement in requirements]
 
 
 def run(config: RunConfig, args: argparse.Namespace) -> dict[str, Any]:
