@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -425,6 +426,28 @@ def test_verify_catches_a_wrong_entry_point(
     server.workspace.add_job(job)
     code, out = verify(repo, capsys)
     assert code == 1 and list(failed_checks(out)) == ["entry-point"]
+
+
+@pytest.mark.parametrize("second_entry_point", ["same", "other"])
+def test_verify_checks_every_wheel_task_of_a_serving_job(
+    server: FakeWorkspaceServer,
+    repo: Path,
+    capsys: pytest.CaptureFixture[str],
+    acc: BundleTarget,
+    second_entry_point: str,
+) -> None:
+    """A serving job trains, then rolls out: two wheel tasks, both the package's entry point."""
+    job = deployed_job(acc)
+    rollout = copy.deepcopy(job["tasks"][0])
+    rollout["task_key"] = "rollout"
+    if second_entry_point == "other":
+        rollout["python_wheel_task"]["entry_point"] = "other"
+    job["tasks"].append(rollout)
+    server.workspace.add_job(job)
+    code, out = verify(repo, capsys)
+    assert (code, list(failed_checks(out))) == (
+        (0, []) if second_entry_point == "same" else (1, ["entry-point"])
+    )
 
 
 def test_verify_catches_a_duplicate_job(
