@@ -60,7 +60,9 @@ def install_and_test(work: Path) -> dict[str, tuple[float, float]]:
     env = {**os.environ, "POETRY_VIRTUALENVS_IN_PROJECT": "true"}
 
     # --compile, as scripts/demo: the .pyc files a first import writes unless PYTHONDONTWRITEBYTECODE is set.
-    figures = {"poetry install --compile (lock + install)": measured([poetry, "install", "--compile"], repo, env)}
+    figures = {
+        "poetry install --compile (lock + install)": measured([poetry, "install", "--compile"], repo, env)
+    }
     # The generated repo's whole test suite, as `poetry run pytest` runs it (target: under 10 s),
     # then with the coverage gate, as CI runs it.
     for label, args in (("pytest", []), ("pytest --cov", ["--cov"])):

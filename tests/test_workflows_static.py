@@ -162,7 +162,9 @@ def test_reusable_test_interface() -> None:
     assert "poetry install --no-interaction" in runs
     assert "poetry run ruff check ." in runs
     assert "poetry run ruff format --check ." in runs
-    assert any(r.startswith("poetry run pytest --cov --cov-fail-under=") and "--cov-report=xml" in r for r in runs)
+    assert any(
+        r.startswith("poetry run pytest --cov --cov-fail-under=") and "--cov-report=xml" in r for r in runs
+    )
     upload = job["steps"][-1]
     assert upload["uses"].startswith("actions/upload-artifact@")
     assert upload["with"]["name"] == "coverage-report"
