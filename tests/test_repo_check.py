@@ -221,3 +221,17 @@ def test_pre_commit_hook_passes_then_fails_after_hand_renames(generated: Path, t
     assert failed.returncode == 1
     assert re.search(rf"{JOB_FILE}:\d+: job-name: ", failed.stdout)
     assert re.search(r"pyproject\.toml:\d+: package-dir: ", failed.stdout)
+
+
+def test_rollout_to_another_endpoint_is_reported(serving_repo: Path) -> None:
+    edit(
+        serving_repo / "resources" / "pipeline_job.yml",
+        "- --endpoint\n              - rtl-forecasting-demand-weekly-serving",
+        "- --endpoint\n              - demand-api",
+    )
+    [finding] = findings(serving_repo)
+    assert re.match(
+        r"resources/pipeline_job\.yml:\d+: endpoint-name: task 1 rolls out to --endpoint 'demand-api', "
+        r"expected 'rtl-forecasting-demand-weekly-serving'$",
+        finding,
+    )

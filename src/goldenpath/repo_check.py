@@ -207,7 +207,23 @@ def _check_bundle_file(doc: _YamlDoc, names: DerivedNames, settings: Settings) -
                             f"task {index} python_wheel_task.{field} is {wheel.get(field)!r}, expected {expected!r}",
                         )
                     )
+            endpoint = flag_value(wheel.get("parameters") or [], "--endpoint")
+            if endpoint is not None and endpoint != names.endpoint_name:
+                findings.append(
+                    Finding(
+                        doc.relpath,
+                        doc.line("resources", "jobs", key, "tasks"),
+                        "endpoint-name",
+                        f"task {index} rolls out to --endpoint {endpoint!r}, expected {names.endpoint_name!r}",
+                    )
+                )
     return findings
+
+
+def flag_value(parameters: list[Any], flag: str) -> str | None:
+    """The value after `flag` in a wheel task's parameters, if the flag is there."""
+    values = [str(p) for p in parameters]
+    return values[values.index(flag) + 1] if flag in values[:-1] else None
 
 
 def _check_serving(doc: _YamlDoc, names: DerivedNames, settings: Settings) -> list[Finding]:

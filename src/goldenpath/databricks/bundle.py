@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from goldenpath.naming import JOB_KEY, REQUIRED_TAGS
+from goldenpath.repo_check import flag_value
 
 BUNDLE_FILE = "databricks.yml"
 DEPLOY_VARIABLES = ("git_sha", "package_version")  # set with --var by the central deploy
@@ -113,7 +114,7 @@ def load_bundle(root: str | Path, target: str | None) -> BundleTarget:
         spark_versions=tuple(sorted({str(c["spark_version"]) for c in clusters if c.get("spark_version")})),
         package_name=str(wheel.get("package_name", "")),
         entry_point=str(wheel.get("entry_point", "")),
-        experiment=_flag(parameters, "--experiment"),
+        experiment=flag_value(parameters, "--experiment"),
     )
 
 
@@ -156,7 +157,3 @@ def _job(root: Path, config: dict[str, Any]) -> dict[str, Any]:
         if JOB_KEY in jobs:
             return dict(jobs[JOB_KEY] or {})
     raise BundleError(f"no job resource {JOB_KEY!r} in {', '.join(str(p) for p in files)}")
-
-
-def _flag(parameters: list[str], flag: str) -> str | None:
-    return parameters[parameters.index(flag) + 1] if flag in parameters[:-1] else None
