@@ -8,13 +8,13 @@ rendered from, so `copier update` works in any clone of the new repository.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from goldenpath.git import GitError, commit_of, git
 from goldenpath.project import ANSWERS_FILE, answers_file_text
 
 
@@ -26,31 +26,21 @@ def resolve_ref(template: Path, ref: str) -> str:
     """The commit `ref` names in the template checkout; a clear error when it does not exist."""
     if not (template / "copier.yml").is_file():
         raise RenderError(f"{template} is not a goldenpath checkout (no copier.yml); pass --template PATH")
-    result = subprocess.run(
-        ["git", "-C", str(template), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
+    try:
+        return commit_of(template, ref)
+    except GitError as exc:
         raise RenderError(
             f"{template} has no git ref {ref!r}: fetch the release tags (git fetch --tags) "
             "or pass --vcs-ref with an existing tag"
-        )
-    return result.stdout.strip()
+        ) from exc
 
 
 def template_file(template: Path, ref: str, path: str) -> str:
     """A file of the template as it is at `ref` (what a render at `ref` uses), not the working tree."""
-    result = subprocess.run(
-        ["git", "-C", str(template), "show", f"{ref}:{path}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RenderError(f"{template} at {ref} has no {path}")
-    return result.stdout
+    try:
+        return git("show", f"{ref}:{path}", cwd=template, strip=False)
+    except GitError as exc:
+        raise RenderError(f"{template} at {ref} has no {path}") from exc
 
 
 def render(template: Path, ref: str, answers: dict[str, Any], dst: Path, central_git_url: str) -> Path:

@@ -34,6 +34,7 @@ import yaml
 
 from goldenpath.changelog import CHANGELOG, changes_between
 from goldenpath.console import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, progress, write_step_summary
+from goldenpath.git import GitError, git
 from goldenpath.github.client import github_env
 from goldenpath.refs import ReleaseTag, releases
 
@@ -140,31 +141,23 @@ def _expand_source(source: str) -> str:
 
 
 def git_environment() -> dict[str, str]:
-    """The process environment for git, plus the GitHub token as a header when one is set."""
-    environ = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    """What git needs beyond the process environment: never prompt, and the GitHub token as a header."""
+    environ = {"GIT_TERMINAL_PROMPT": "0"}
     if os.environ.get("GITHUB_TOKEN"):
         environ.update(github_env().git_environ())
     return environ
 
 
-def _git(*args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        ["git", *args], cwd=cwd, env=git_environment(), capture_output=True, text=True, check=False
-    )
-    if check and result.returncode != 0:
-        raise UpdateError(f"git {args[0]} failed: {result.stderr.strip() or result.stdout.strip()}")
-    return result
-
-
 def remote_releases(source: str) -> list[ReleaseTag]:
     """The final releases of the central repository, oldest first (pre-releases are never update targets)."""
-    result = _git("ls-remote", "--tags", "--refs", source, check=False)
-    if result.returncode != 0:
+    try:
+        listed = git("ls-remote", "--tags", "--refs", source, env=git_environment())
+    except GitError as exc:
         raise UpdateError(
-            f"cannot list the releases of {source} (git ls-remote): {result.stderr.strip()}; "
+            f"cannot list the releases of {source} (git ls-remote): {exc.stderr}; "
             "check the URL in .copier-answers.yml (_src_path) and your access to it"
-        )
-    tags = [line.split("refs/tags/", 1)[-1] for line in result.stdout.splitlines() if "refs/tags/" in line]
+        ) from exc
+    tags = [line.split("refs/tags/", 1)[-1] for line in listed.splitlines() if "refs/tags/" in line]
     return releases(tags)
 
 
@@ -173,12 +166,13 @@ def template_at(source: str, release: ReleaseTag) -> Iterator[Path]:
     """A shallow checkout of the central repository at one release tag, removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="goldenpath-template-") as scratch:
         target = Path(scratch) / "template"
-        result = _git(
-            "-c", "advice.detachedHead=false", "clone", "--quiet", "--depth", "1",
-            "--branch", release.name, source, str(target), check=False,
-        )  # fmt: skip
-        if result.returncode != 0:
-            raise UpdateError(f"cannot fetch {source} at {release.name}: {result.stderr.strip()}")
+        try:
+            git(
+                "-c", "advice.detachedHead=false", "clone", "--quiet", "--depth", "1",
+                "--branch", release.name, source, str(target), env=git_environment(),
+            )  # fmt: skip
+        except GitError as exc:
+            raise UpdateError(f"cannot fetch {source} at {release.name}: {exc.stderr}") from exc
         yield target
 
 
@@ -220,14 +214,13 @@ def check(repo: Path, *, with_changelog: bool = True) -> Status:
 # -- the update ---------------------------------------------------------------------
 def dirty_paths(repo: Path) -> list[str]:
     """Uncommitted changes and untracked files, as `git status --porcelain` lists them."""
-    result = _git("status", "--porcelain", "--untracked-files=all", cwd=repo)
-    return [line[3:] for line in result.stdout.splitlines() if line.strip()]
+    listed = _status(repo, "--porcelain", "--untracked-files=all")
+    return [line[3:] for line in listed.splitlines() if line.strip()]
 
 
 def changed_paths(repo: Path) -> list[str]:
     """Every path the update touched, relative to the repository root."""
-    result = _git("status", "--porcelain", "-z", "--untracked-files=all", cwd=repo)
-    entries = result.stdout.split("\0")
+    entries = _status(repo, "--porcelain", "-z", "--untracked-files=all").split("\0")
     paths: list[str] = []
     index = 0
     while index < len(entries):
@@ -239,6 +232,14 @@ def changed_paths(repo: Path) -> list[str]:
         if entry[0] in "RC":  # a rename is followed by its source path
             index += 1
     return sorted(set(paths))
+
+
+def _status(repo: Path, *options: str) -> str:
+    """`git status` as it prints it (not stripped: a porcelain line starts with its status columns)."""
+    try:
+        return git("status", *options, cwd=repo, env=git_environment(), strip=False)
+    except GitError as exc:
+        raise UpdateError(str(exc)) from exc
 
 
 def conflicted_paths(repo: Path, changed: list[str], style: str) -> list[str]:

@@ -9,9 +9,7 @@ a rerun after a failure at any step finishes the job with the same end state.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import tempfile
 import tomllib
 from collections.abc import Callable, Iterator
@@ -25,6 +23,7 @@ from githubkit import GitHub, Response
 from githubkit.exception import GitHubException, RequestFailed
 
 from goldenpath.console import progress
+from goldenpath.git import GitError, commit_all, git
 from goldenpath.github.client import GitHubEnv
 from goldenpath.github.required_checks import required_checks
 from goldenpath.naming import derive_names
@@ -244,17 +243,16 @@ def ensure_first_commit(run: Run) -> str:
         f"Rendered by `goldenpath create-repo` from {run.settings.central_slug} at {run.new.vcs_ref} "
         f"for {run.new.requester} (team {run.new.team})."
     )
-    identity = ["-c", f"user.name={BOT_NAME}", "-c", f"user.email={BOT_EMAIL}", "-c", "commit.gpgsign=false"]
-    _git(run.rendered, run.env, "init", "--quiet", "--initial-branch=main")
-    _git(run.rendered, run.env, "add", "--all")
-    _git(run.rendered, run.env, *identity, "commit", "--quiet", "--no-verify", "--message", message)
-    _git(
-        run.rendered,
-        run.env,
+    environ = run.env.git_environ()
+    git("init", "--quiet", "--initial-branch=main", cwd=run.rendered, env=environ)
+    commit_all(run.rendered, message, author=(BOT_NAME, BOT_EMAIL), env=environ)
+    git(
         "push",
         "--quiet",
         run.env.repo_git_url(run.org, run.name),
         "main:refs/heads/main",
+        cwd=run.rendered,
+        env=environ,
     )
     return CREATED
 
@@ -542,10 +540,8 @@ def _reading(step: str) -> Iterator[None]:
         raise StepFailed(step, _describe(exc)) from exc
     except (GitHubException, httpx.HTTPError) as exc:
         raise StepFailed(step, f"GitHub could not be reached ({type(exc).__name__})") from exc
-    except subprocess.CalledProcessError as exc:
-        raise StepFailed(
-            step, f"git {exc.cmd[1] if len(exc.cmd) > 1 else ''} failed: {exc.stderr.strip()}"
-        ) from exc
+    except GitError as exc:
+        raise StepFailed(step, str(exc)) from exc
 
 
 def _describe(exc: RequestFailed) -> str:
@@ -571,9 +567,3 @@ def _get(run: Run, path: str, *, accept: str | None = None, params: dict[str, in
             return None
         raise
     return response.json() if response.content else {}
-
-
-def _git(cwd: Path, env: GitHubEnv, *args: str) -> None:
-    """Run git with the token only in its environment (an HTTP header), never in argv or the URL."""
-    environ = {**os.environ, **env.git_environ(), "GIT_TERMINAL_PROMPT": "0"}
-    subprocess.run(["git", *args], cwd=cwd, env=environ, capture_output=True, text=True, check=True)

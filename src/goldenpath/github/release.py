@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -32,6 +31,7 @@ from goldenpath.console import (
     EXIT_USAGE,
     write_step_summary,
 )
+from goldenpath.git import GitError, commit_of, git
 from goldenpath.github.client import GitHubConfigError, GitHubEnv, api_client, github_env
 from goldenpath.refs import RefsError, ReleaseTag, check_refs, project_version, releases, tag_problems
 from goldenpath.settings import SETTINGS_ENV_VAR, SETTINGS_FILENAME, Settings, load_settings
@@ -100,17 +100,11 @@ def verify(root: Path, settings: Settings, tag: str) -> list[str]:
 
 
 def _git(root: Path, target: Target, *args: str) -> str:
-    """Run git in `root` with the token as a header; failures name the command, never the token."""
-    result = subprocess.run(
-        ["git", "-C", str(root), *args],
-        env={**os.environ, **target.env.git_environ()},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RemoteFailed(f"git {args[0]} failed: {result.stderr.strip() or result.returncode}")
-    return result.stdout
+    """Run git in `root` with the token as a header; a failure is resumable (`RemoteFailed`)."""
+    try:
+        return git(*args, cwd=root, env=target.env.git_environ())
+    except GitError as exc:
+        raise RemoteFailed(str(exc)) from exc
 
 
 def remote_tags(root: Path, target: Target) -> dict[str, str]:
@@ -233,8 +227,8 @@ def publish(
     tag = ReleaseTag.parse(tag_name)
     notes = release_notes(root / CHANGELOG, tag.version)
     try:
-        commit = _git(root, target, "rev-parse", "HEAD").strip()
-    except RemoteFailed as exc:
+        commit = commit_of(root, "HEAD")
+    except GitError as exc:
         raise ReleaseRefused(f"{root} is not a git checkout of the tag: {exc}") from exc
     tags = remote_tags(root, target)
     if tags.get(tag.name) != commit:

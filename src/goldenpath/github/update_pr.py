@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from goldenpath.console import EXIT_OK, EXIT_RESUMABLE, progress, write_step_summary
+from goldenpath.git import GitError, commit_all, git
 from goldenpath.github.client import GitHubConfigError, api_client, github_env
 from goldenpath.update import (
     UpdateError,
@@ -99,11 +99,11 @@ def open_update_pr(repo: Path, *, to: str | None = None, json_output: bool = Fal
 
 
 def _current_branch(repo: Path) -> str:
-    result = subprocess.run(
-        ["git", "symbolic-ref", "--short", "HEAD"], cwd=repo, capture_output=True, text=True, check=False
-    )
-    branch = result.stdout.strip()
-    if result.returncode != 0 or not branch:
+    try:
+        branch = git("symbolic-ref", "--short", "HEAD", cwd=repo)
+    except GitError:
+        branch = ""
+    if not branch:
         raise UpdateError(f"{repo} is not on a branch; check out the default branch first")
     if branch == BRANCH:
         raise UpdateError(f"{repo} is on {BRANCH}; run the update from the default branch")
@@ -111,27 +111,17 @@ def _current_branch(repo: Path) -> str:
 
 
 def _committer_email(repo: Path) -> str:
-    configured = subprocess.run(
-        ["git", "config", "user.email"], cwd=repo, capture_output=True, text=True, check=False
-    )
-    return configured.stdout.strip() or BOT_EMAIL
+    try:
+        return git("config", "user.email", cwd=repo) or BOT_EMAIL
+    except GitError:  # not configured
+        return BOT_EMAIL
 
 
-def _git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    identity = []
-    if _committer_email(repo) == BOT_EMAIL:
-        identity = ["-c", f"user.name={BOT_NAME}", "-c", f"user.email={BOT_EMAIL}"]
-    result = subprocess.run(
-        ["git", *identity, *args],
-        cwd=repo,
-        env=git_environment(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if check and result.returncode != 0:
-        raise UpdateError(f"git {args[0]} failed: {result.stderr.strip()}")
-    return result
+def _git(repo: Path, *args: str) -> str:
+    try:
+        return git(*args, cwd=repo, env=git_environment())
+    except GitError as exc:
+        raise UpdateError(str(exc)) from exc
 
 
 def _foreign_tip(repo: Path) -> str | None:
@@ -140,10 +130,11 @@ def _foreign_tip(repo: Path) -> str | None:
     People resolve conflicts on the update PR's branch; a force-push would drop
     their work, so the next run leaves such a branch alone.
     """
-    fetched = _git(repo, "fetch", "-q", "--depth", "1", "origin", f"refs/heads/{BRANCH}", check=False)
-    if fetched.returncode != 0:
+    try:
+        git("fetch", "-q", "--depth", "1", "origin", f"refs/heads/{BRANCH}", cwd=repo, env=git_environment())
+    except GitError:
         return None  # no such branch yet
-    author = _git(repo, "log", "-1", "--format=%ae", "FETCH_HEAD").stdout.strip()
+    author = _git(repo, "log", "-1", "--format=%ae", "FETCH_HEAD")
     return None if author == _committer_email(repo) else author
 
 
@@ -156,9 +147,12 @@ def _commit_and_push(repo: Path, result: UpdateResult) -> None:
             "pull request first (this run would overwrite that work)"
         )
     _git(repo, "checkout", "-q", "-B", BRANCH)
-    _git(repo, "add", "-A")
     message = f"{pull_title(result)}\n\nConflicts: {', '.join(result.conflicts) or 'none'}\n"
-    _git(repo, "commit", "-q", "--no-verify", "-m", message)
+    author = (BOT_NAME, BOT_EMAIL) if _committer_email(repo) == BOT_EMAIL else None
+    try:
+        commit_all(repo, message, author=author, env=git_environment())
+    except GitError as exc:
+        raise UpdateError(str(exc)) from exc
     progress(f"goldenpath update: pushing {BRANCH}")
     _git(repo, "push", "-q", "--force", "origin", f"HEAD:refs/heads/{BRANCH}")
 

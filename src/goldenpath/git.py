@@ -1,0 +1,77 @@
+"""The one way goldenpath runs git: in a directory, never prompting, failures as `GitError`.
+
+Credentials reach git only through the environment entries a caller passes
+(`GitHubEnv.git_environ`: the token as an HTTP header), never through argv or
+a URL; this module reads no token itself, and its errors name only the git
+subcommand and git's own output, so they are safe to show.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+# Options of `git` itself that take a value, skipped when naming the subcommand.
+_GLOBAL_OPTIONS_WITH_VALUE = ("-c", "-C")
+
+
+class GitError(Exception):
+    """git exited non-zero: `git <subcommand> failed: <what git said>`."""
+
+    def __init__(self, subcommand: str, returncode: int, stderr: str, stdout: str) -> None:
+        self.subcommand = subcommand
+        self.returncode = returncode
+        self.stderr = stderr.strip()
+        said = self.stderr or stdout.strip() or f"exit status {returncode}"
+        super().__init__(f"git {subcommand} failed: {said}")
+
+
+def git(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None, strip: bool = True) -> str:
+    """Run `git args` in `cwd` with `env` over the process environment; its stdout (stripped unless
+    `strip` is off, for output whose leading blanks matter)."""
+    command = ["git", *(["-C", str(cwd)] if cwd is not None else []), *args]
+    result = subprocess.run(
+        command,
+        env={**os.environ, **(env or {}), "GIT_TERMINAL_PROMPT": "0"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise GitError(_subcommand(args), result.returncode, result.stderr, result.stdout)
+    return result.stdout.strip() if strip else result.stdout
+
+
+def _subcommand(args: tuple[str, ...]) -> str:
+    """The subcommand in `args` (after options such as `-c user.name=...`): what an error names."""
+    skip_value = False
+    for arg in args:
+        if skip_value:
+            skip_value = False
+        elif arg in _GLOBAL_OPTIONS_WITH_VALUE:
+            skip_value = True
+        elif not arg.startswith("-"):
+            return arg
+    return ""
+
+
+def commit_of(cwd: Path, ref: str, *, env: Mapping[str, str] | None = None) -> str:
+    """The commit `ref` names in the checkout at `cwd`; `GitError` when there is none."""
+    return git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", cwd=cwd, env=env)
+
+
+def commit_all(
+    cwd: Path, message: str, *, author: tuple[str, str] | None = None, env: Mapping[str, str] | None = None
+) -> None:
+    """Stage everything in `cwd` and commit it, hooks skipped; as `author` (name, email) when given.
+
+    A commit made as a bot identity is never signed: no one's signing key belongs to it.
+    """
+    identity: list[str] = []
+    if author is not None:
+        name, email = author
+        identity = ["-c", f"user.name={name}", "-c", f"user.email={email}", "-c", "commit.gpgsign=false"]
+    git("add", "--all", cwd=cwd, env=env)
+    git(*identity, "commit", "--quiet", "--no-verify", "--message", message, cwd=cwd, env=env)
