@@ -17,4 +17,3 @@ def rendered_matrix(tmp_path_factory: pytest.TempPathFactory) -> list[Rendered]:
         cookiecutter_render(base / "cookiecutter", answers)
         rendered.append(Rendered(answers, copier_dst, base / "cookiecutter" / answers["repo_name"]))
     return rendered
-
