@@ -602,6 +602,21 @@ def test_the_serving_bundle_names_its_endpoint_and_request(serving_repo: Path, a
     assert acc.endpoint_name is None
 
 
+def test_a_second_endpoint_leaves_the_projects_own_under_its_key(serving: Path) -> None:
+    """The endpoint is the one under resources.model_serving_endpoints.serving; another one is ignored,
+    and with several and none under that key the bundle is refused, not guessed."""
+    own = load_bundle(serving, "acc").endpoint_name
+    extra = serving / "resources" / "extra.yml"
+    extra.write_text("resources:\n  model_serving_endpoints:\n    extra:\n      name: other\n", "utf-8")
+    assert load_bundle(serving, "acc").endpoint_name == own
+    declared = serving / "resources" / "serving.yml"
+    declared.write_text(declared.read_text("utf-8").replace("\n    serving:\n", "\n    main:\n"), "utf-8")
+    with pytest.raises(
+        BundleError, match=r"2 model serving endpoints \(main, extra\).*model_serving_endpoints\.serving"
+    ):
+        load_bundle(serving, "acc")
+
+
 def test_a_dev_deploy_prefixes_the_endpoint_like_the_cli(
     server: FakeWorkspaceServer, serving_repo: Path
 ) -> None:
