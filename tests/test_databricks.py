@@ -612,7 +612,7 @@ def test_a_second_endpoint_leaves_the_projects_own_under_its_key(serving: Path) 
     declared = serving / "resources" / "serving.yml"
     declared.write_text(declared.read_text("utf-8").replace("\n    serving:\n", "\n    main:\n"), "utf-8")
     with pytest.raises(
-        BundleError, match=r"2 model serving endpoints \(main, extra\).*model_serving_endpoints\.serving"
+        BundleError, match=r"2 model serving endpoints \(extra, main\).*model_serving_endpoints\.serving"
     ):
         load_bundle(serving, "acc")
 
