@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from goldenpath.databricks.bundle import SERVING_INPUT_FILE
 from rendering import (
     EXAMPLE_ANSWERS,
     REPO_ROOT,
@@ -54,6 +55,7 @@ def test_no_jinja_left_behind(rendered_matrix: list[Rendered]) -> None:
 
 # The only files whose name renders empty for a batch repo (both engines skip such files).
 SERVING_ONLY = {
+    SERVING_INPUT_FILE,  # the smoke step's request: the template's file bears the name it reads
     "resources/serving.yml",
     "src/rtl_forecasting_demand_weekly/serving.py",
     "tests/test_serving.py",

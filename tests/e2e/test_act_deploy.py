@@ -11,6 +11,7 @@ that workspace around the deploy. A run takes about 30 s.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ import pytest
 
 from e2e.harness import ActRun, GeneratedRepo, Harness
 from fakes.databricks import FakeWorkspaceServer
+from goldenpath.databricks.bundle import SERVING_INPUT_FILE
+from goldenpath.naming import derive_names
 
 pytestmark = pytest.mark.e2e
 
@@ -59,9 +62,15 @@ def deployed_job(workspace: FakeWorkspaceServer, harness: Harness) -> dict[str, 
 
 
 def assert_deployed(
-    run: ActRun, harness: Harness, environment: str, sha: str, workspace: FakeWorkspaceServer
+    run: ActRun,
+    harness: Harness,
+    environment: str,
+    sha: str,
+    workspace: FakeWorkspaceServer,
+    smoke_run: bool = False,
 ) -> None:
-    """validate, preflight, deploy, verify of `environment`'s target, with that environment's credentials."""
+    """validate, preflight, deploy, verify (and smoke, when asked) of `environment`'s target,
+    with that environment's credentials."""
     assert run.returncode == 0, run.tail()
     job = only_job(run)
     assert job.startswith(f"{environment}/") and run.jobs[job] == "succeeded", run.jobs
@@ -78,7 +87,10 @@ def assert_deployed(
         "goldenpath databricks verify",
     ):
         assert steps.get(step) == "Success", steps
-    assert "goldenpath databricks smoke" not in steps  # smoke-run defaults to false
+    if smoke_run:
+        assert steps.get("goldenpath databricks smoke") == "Success", steps
+    else:
+        assert "goldenpath databricks smoke" not in steps  # smoke-run defaults to false
     deployed = deployed_job(workspace, harness)
     assert deployed["tags"]["git_sha"] == sha and deployed["tags"]["env"] == environment
 
@@ -212,10 +224,8 @@ def test_an_oidc_repo_deploys_acc_through_the_oidc_workflow(
         assert call["auth"]["DATABRICKS_CLIENT_SECRET"] is None
 
 
-def test_smoke_run_runs_the_deployed_job_and_links_the_run(
-    harness: Harness, deployable: GeneratedRepo, workspace: FakeWorkspaceServer, tmp_path: Path
-) -> None:
-    repo = deployable.fork(tmp_path)
+def ask_for_a_smoke_run(repo: GeneratedRepo) -> None:
+    """The one line a repo adds to its caller: `smoke-run: true` for the acc deploy."""
     caller = repo.path / ".github" / "workflows" / "deploy.yml"
     text, count = re.subn(
         r"(?m)^(\s+)target: acc$", r"\g<0>\n\g<1>smoke-run: true", caller.read_text("utf-8")
@@ -223,6 +233,13 @@ def test_smoke_run_runs_the_deployed_job_and_links_the_run(
     assert count == 1
     caller.write_text(text, encoding="utf-8")
     repo.commit("Smoke-run the acc deploy")
+
+
+def test_smoke_run_runs_the_deployed_job_and_links_the_run(
+    harness: Harness, deployable: GeneratedRepo, workspace: FakeWorkspaceServer, tmp_path: Path
+) -> None:
+    repo = deployable.fork(tmp_path)
+    ask_for_a_smoke_run(repo)
     runs_before = set(workspace.workspace.runs)
     run = harness.run(repo, WORKFLOW, "push", secrets=fake_secrets(harness))
 
@@ -232,15 +249,18 @@ def test_smoke_run_runs_the_deployed_job_and_links_the_run(
     smoke = workspace.workspace.runs[run_id]
     assert smoke["state"]["result_state"] == "SUCCESS"
     assert f"SUCCESS ([run page]({smoke['run_page_url']}))" in summary_of(run)
+    assert not [call for call in workspace.workspace.calls if call.path.endswith("/invocations")]
 
 
-def test_a_serving_repo_deploys_through_the_same_caller(
+def test_a_serving_repo_deploys_through_the_same_caller_and_its_endpoint_answers(
     harness: Harness,
     generated: GeneratedRepo,
     workspace: FakeWorkspaceServer,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    """The serving kind's bundle holds more resources; its deploy.yml and the central workflow are the same."""
+    """The serving kind's bundle holds more resources; its deploy.yml and the central workflow are
+    the same. With smoke-run, the job's run rolls the endpoint out and the endpoint answers the
+    repo's serving_input.json."""
     repo = GeneratedRepo.create(
         tmp_path_factory.mktemp("serving"), harness.settings, {"project_kind": "serving"}
     )
@@ -248,8 +268,25 @@ def test_a_serving_repo_deploys_through_the_same_caller(
     assert (repo.path / caller).read_text() == (generated.path / caller).read_text()
     assert (repo.path / "resources" / "serving.yml").is_file()
     repo.point_at_workspace(harness.settings, workspace.url)
+    ask_for_a_smoke_run(repo)
     run = harness.run(repo, WORKFLOW, "push", secrets=fake_secrets(harness))
-    assert_deployed(run, harness, "acc", repo.head(), workspace)
+    assert_deployed(run, harness, "acc", repo.head(), workspace, smoke_run=True)
     assert (harness.settings.release_line, ".github/workflows/reusable-deploy.yml") in run.resolved(
         harness.settings.central_slug
+    )
+
+    names = derive_names(repo.name, harness.settings)
+    endpoint = workspace.workspace.endpoints[names.endpoint_name]  # `bundle deploy` created it
+    assert [tag["value"] for tag in endpoint["tags"] if tag["key"] == "env"] == ["acc"]
+    [served] = endpoint["served_entities"]  # the run's rollout task pointed it at the model
+    assert served["entity_name"] == names.uc_model_path("acc")
+    request = json.loads((repo.path / SERVING_INPUT_FILE).read_text(encoding="utf-8"))
+    invocations = workspace.workspace.calls_to(
+        "POST", f"/serving-endpoints/{names.endpoint_name}/invocations"
+    )
+    assert [call.body for call in invocations] == [request]
+    rows = len(request["dataframe_split"]["data"])
+    assert (
+        f"[`{names.endpoint_name}`]({workspace.url}/ml/endpoints/{names.endpoint_name}): {rows} predictions"
+        in (summary_of(run))
     )

@@ -13,13 +13,28 @@ strings and response shapes are the SDK's own. It follows databricks-sdk
 - Jobs 2.2: `list`, `get`, `create`, `reset`, `delete`, `run-now`, `runs/get`,
   `runs/get-output`, `runs/cancel`
 - MLflow 2.0: `experiments/get-by-name`, `runs/search`, `runs/get`
+- Serving endpoints 2.0: `POST serving-endpoints` (create), `GET serving-endpoints/{name}`,
+  `PUT .../{name}/config`, `PATCH .../{name}/tags`, `PUT .../{name}/ai-gateway`, and the
+  query `POST /serving-endpoints/{name}/invocations` (no /api prefix, as the SDK calls it)
 - Host metadata: `/.well-known/databricks-config` (the SDK probes it first)
 - OAuth: `/oidc/.well-known/oauth-authorization-server` and `/oidc/v1/token`
   (client credentials and GitHub OIDC token exchange), so the SDK's
   `oauth-m2m` and `github-oidc` auth work against it too.
 
 State is plain Python (`Workspace`) that a test seeds before and inspects
-after; every request is recorded in `calls`. Errors use the Databricks error
+after; every request is recorded in `calls`.
+
+Serving endpoints: a query of an endpoint that serves no model yet is refused
+(400); otherwise the served "model" answers `{"predictions": [...]}`, one float
+per `dataframe_split` row (the row's sum). `endpoint_responses` seeds a fault:
+the body every query of that endpoint gets instead. On real Databricks the
+job's rollout task points the endpoint at the champion version; here a run
+that ends SUCCESS does it for every task whose parameters hold `--rollout
+--endpoint NAME`: NAME then serves the model named by that task's `--catalog`,
+`--schema` and `--model-name`, at its latest version in `model_versions` (1
+when the fake holds none, as if training had just registered it and it passed
+the gate). When NAME does not exist the run fails in that task, as the
+rollout would. Errors use the Databricks error
 body (`error_code`, `message`) and status, so the SDK raises its own
 exceptions (NotFound, PermissionDenied, ...). Run it standalone with
 `python -m tests.fakes.databricks --seed state.json` (prints its URL).
@@ -105,6 +120,10 @@ class Workspace:
     experiments: dict[str, str] = field(default_factory=dict)  # name -> id
     mlflow_runs: dict[str, dict[str, Any]] = field(default_factory=dict)  # run id -> {experiment_id, tags}
     model_versions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # full name -> versions
+    # endpoint name -> {"name", "description", "tags", "ai_gateway", "served_entities": [...]}
+    endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # endpoint name -> the body every query of it answers instead of predictions (a fault)
+    endpoint_responses: dict[str, Any] = field(default_factory=dict)
     denied: set[str] = field(default_factory=set)  # paths that answer 403 PERMISSION_DENIED
     calls: list[Call] = field(default_factory=list)
     url: str = ""
@@ -158,6 +177,33 @@ class Workspace:
         )
         return version
 
+    def add_endpoint(self, name: str, *served_entities: dict[str, Any], **settings: Any) -> dict[str, Any]:
+        """An endpoint as `bundle deploy` creates it (`settings`: description, tags, ai_gateway),
+        serving `served_entities` ({"entity_name": ..., "entity_version": ...}) or nothing yet."""
+        if name in self.endpoints:
+            raise ApiError(
+                HTTPStatus.CONFLICT, "RESOURCE_ALREADY_EXISTS", f"Endpoint with name '{name}' already exists."
+            )
+        self.endpoints[name] = {**settings, "name": name, "served_entities": []}
+        self.serve(name, list(served_entities))
+        return self.endpoints[name]
+
+    def serve(self, name: str, served_entities: list[dict[str, Any]]) -> None:
+        """What a config update does once it is done: the endpoint serves exactly these entities."""
+        if name not in self.endpoints:
+            raise not_found(f"Endpoint with name '{name}' does not exist.")
+        self.endpoints[name]["served_entities"] = [
+            {
+                "workload_size": "Small",
+                "scale_to_zero_enabled": True,
+                **entity,
+                "name": entity.get("name")
+                or f"{str(entity['entity_name']).split('.')[-1]}-{entity['entity_version']}",
+                "entity_version": str(entity["entity_version"]),
+            }
+            for entity in served_entities
+        ]
+
     def calls_to(self, method: str, path: str) -> list[Call]:
         return [call for call in self.calls if call.method == method and call.path == path]
 
@@ -205,13 +251,43 @@ class Workspace:
         if outcome.state == "HANG" or run["polls"] <= outcome.polls:
             self._set_state(run, "RUNNING", None, "In run")
             return
-        if outcome.state == "SUCCESS":
+        if outcome.state == "FAILED":
+            self._fail(run, run["tasks"][-1]["task_key"], outcome.error)
+        elif self._roll_out(run):
             self._set_state(run, "TERMINATED", "SUCCESS", "")
-            return
+
+    def _fail(self, run: dict[str, Any], task_key: str, error: str) -> None:
+        """The run fails in `task_key`; the tasks before it succeeded, those after it never ran."""
         self._set_state(run, "TERMINATED", "FAILED", "")
-        failing = run["tasks"][-1]
+        failed_at = [task["task_key"] for task in run["tasks"]].index(task_key)
+        for index, task in enumerate(run["tasks"]):
+            if index != failed_at:
+                task["state"]["result_state"] = "SUCCESS" if index < failed_at else "UPSTREAM_FAILED"
+        failing = run["tasks"][failed_at]
         failing["state"]["state_message"] = "Workload failed, see run output for details"
-        self.task_errors[failing["run_id"]] = outcome.error
+        self.task_errors[failing["run_id"]] = error
+
+    def _roll_out(self, run: dict[str, Any]) -> bool:
+        """Each rollout task of a successful run points its endpoint at the model; False when one cannot."""
+        for task in self.jobs.get(run["job_id"], {}).get("tasks") or []:
+            parameters = [str(p) for p in (task.get("python_wheel_task") or {}).get("parameters") or []]
+            if "--rollout" not in parameters:
+                continue
+            flags = dict(itertools.pairwise(parameters))  # each flag -> the value after it
+            model = f"{flags.get('--catalog')}.{flags.get('--schema')}.{flags.get('--model-name')}"
+            versions = self.model_versions.get(model) or [{"version": 1}]
+            entity = {
+                "entity_name": model,
+                "entity_version": versions[-1]["version"],
+                "workload_size": flags.get("--workload-size", "Small"),
+                "scale_to_zero_enabled": flags.get("--scale-to-zero", "true") == "true",
+            }
+            try:
+                self.serve(flags.get("--endpoint", ""), [entity])
+            except ApiError as error:
+                self._fail(run, task.get("task_key", "main"), f"{error.code}: {error}")
+                return False
+        return True
 
     def cancel(self, run_id: int) -> None:
         run = self.runs.get(run_id)
@@ -519,6 +595,86 @@ def _mlflow_runs_get(request: Request) -> Any:
     return {"run": _mlflow_run(run_id, request.workspace.mlflow_runs[run_id])}
 
 
+# --- Serving endpoints -------------------------------------------------------------
+def _endpoint(workspace: Workspace, name: str) -> dict[str, Any]:
+    if name not in workspace.endpoints:
+        raise not_found(f"Endpoint with name '{name}' does not exist.")
+    return workspace.endpoints[name]
+
+
+def _endpoint_view(endpoint: dict[str, Any]) -> dict[str, Any]:
+    """GET serving-endpoints/{name}: READY once it serves something; config updates finish at once."""
+    served = endpoint["served_entities"]
+    view = {key: value for key, value in endpoint.items() if key != "served_entities"}
+    view["id"] = f"{abs(hash(endpoint['name'])) % 10**12:032x}"
+    view["state"] = {"ready": "READY" if served else "NOT_READY", "config_update": "NOT_UPDATING"}
+    if served:
+        routes = [
+            {"served_model_name": entity["name"], "traffic_percentage": 100 // len(served)}
+            for entity in served
+        ]
+        view["config"] = {
+            "served_entities": [{**entity, "state": {"deployment": "DEPLOYMENT_READY"}} for entity in served],
+            "traffic_config": {"routes": routes},
+        }
+    return view
+
+
+@route("POST", r"/api/2.0/serving-endpoints")
+def _endpoints_create(request: Request) -> Any:
+    body = dict(request.body)
+    name = str(body.pop("name", ""))
+    entities = (body.pop("config", None) or {}).get("served_entities") or []
+    return _endpoint_view(request.workspace.add_endpoint(name, *entities, **body))
+
+
+@route("GET", r"/api/2.0/serving-endpoints/(?P<name>[^/]+)")
+def _endpoints_get(request: Request) -> Any:
+    return _endpoint_view(_endpoint(request.workspace, request.match["name"]))
+
+
+@route("PUT", r"/api/2.0/serving-endpoints/(?P<name>[^/]+)/config")
+def _endpoints_update_config(request: Request) -> Any:
+    request.workspace.serve(request.match["name"], request.body.get("served_entities") or [])
+    return _endpoint_view(_endpoint(request.workspace, request.match["name"]))
+
+
+@route("PATCH", r"/api/2.0/serving-endpoints/(?P<name>[^/]+)/tags")
+def _endpoints_tags(request: Request) -> Any:
+    endpoint = _endpoint(request.workspace, request.match["name"])
+    tags = {tag["key"]: tag.get("value") for tag in endpoint.get("tags") or []}
+    for key in request.body.get("delete_tags") or []:
+        tags.pop(key, None)
+    tags.update({tag["key"]: tag.get("value") for tag in request.body.get("add_tags") or []})
+    endpoint["tags"] = [{"key": key, "value": value} for key, value in tags.items()]
+    return {"tags": endpoint["tags"]}
+
+
+@route("PUT", r"/api/2.0/serving-endpoints/(?P<name>[^/]+)/ai-gateway")
+def _endpoints_ai_gateway(request: Request) -> Any:
+    endpoint = _endpoint(request.workspace, request.match["name"])
+    endpoint["ai_gateway"] = request.body
+    return request.body
+
+
+@route("POST", r"/serving-endpoints/(?P<name>[^/]+)/invocations")
+def _endpoints_query(request: Request) -> Any:
+    """The served model: one float per `dataframe_split` row (its sum), or the seeded fault."""
+    name = request.match["name"]
+    if not _endpoint(request.workspace, name)["served_entities"]:
+        raise bad_request(f"Endpoint '{name}' is not ready: it serves no model yet (state NOT_READY).")
+    if name in request.workspace.endpoint_responses:
+        return request.workspace.endpoint_responses[name]
+    split = request.body.get("dataframe_split") or {}
+    columns, rows = split.get("columns") or [], split.get("data") or []
+    if not rows or any(len(row) != len(columns) for row in rows):
+        raise bad_request("Failed to parse input: dataframe_split needs columns and rows of one value each.")
+    try:
+        return {"predictions": [float(sum(row)) for row in rows]}
+    except TypeError:
+        raise bad_request("Failed to enforce the model's signature: every value must be a number.") from None
+
+
 # --- OAuth ---------------------------------------------------------------------
 @route("GET", r"/\.well-known/databricks-config")
 def _host_metadata(request: Request) -> Any:
@@ -689,6 +845,10 @@ def seed_from(workspace: Workspace, seed: dict[str, Any]) -> None:
         workspace.grant(grant["type"], grant["name"], grant["principal"], *grant["privileges"])
     workspace.node_types.extend(seed.get("node_types") or [])
     workspace.spark_versions.extend(seed.get("spark_versions") or [])
+    for name, endpoint in (seed.get("endpoints") or {}).items():
+        settings = {key: value for key, value in endpoint.items() if key != "served_entities"}
+        workspace.add_endpoint(name, *(endpoint.get("served_entities") or []), **settings)
+    workspace.endpoint_responses.update(seed.get("endpoint_responses") or {})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,6 +4,8 @@ Read from `databricks.yml` and `resources/*.yml` the way the Databricks CLI
 resolves them (`${var.*}` from target overrides, then defaults, `${bundle.*}`),
 so the checks compare the workspace with exactly what `bundle deploy` writes.
 The job is the resource under `naming.JOB_KEY`; its tags are `naming.REQUIRED_TAGS`.
+A serving repo also declares one Model Serving endpoint and keeps the request
+the smoke step sends it in `SERVING_INPUT_FILE` at the repo root.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from typing import Any
 
 import yaml
 
-from goldenpath.naming import JOB_KEY, REQUIRED_TAGS
+from goldenpath.naming import ENDPOINT_KEY, JOB_KEY, REQUIRED_TAGS
 from goldenpath.repo_check import flag_value
 
 BUNDLE_FILE = "databricks.yml"
+# A serving repo's example request ({"dataframe_split": ...}); the template's file has this name.
+SERVING_INPUT_FILE = "serving_input.json"
 DEPLOY_VARIABLES = ("git_sha", "package_version")  # set with --var by the central deploy
 REFERENCE = re.compile(r"\$\{(var|bundle)\.([A-Za-z0-9_-]+)\}")
 
@@ -47,6 +51,12 @@ class BundleTarget:
     package_name: str
     entry_point: str
     experiment: str | None
+    endpoint_name: str | None  # the Model Serving endpoint; None for a batch repo
+
+    @property
+    def serving_input(self) -> Path:
+        """Where a serving repo keeps the request its endpoint must answer."""
+        return self.root / SERVING_INPUT_FILE
 
     @property
     def schema_full_name(self) -> str:
@@ -87,7 +97,9 @@ def load_bundle(root: str | Path, target: str | None) -> BundleTarget:
     body: dict[str, Any] = targets[target] or {}
     name = str((config.get("bundle") or {}).get("name", ""))
     values = _variables(config, body, name, target)
-    job = _job(root, config)
+    documents = _documents(root, config)
+    job = _job(documents)
+    endpoint = _endpoint(documents)
 
     def resolve(value: Any) -> str:
         return REFERENCE.sub(lambda m: values.get(f"{m[1]}.{m[2]}", m[0]), str(value))
@@ -115,6 +127,7 @@ def load_bundle(root: str | Path, target: str | None) -> BundleTarget:
         package_name=str(wheel.get("package_name", "")),
         entry_point=str(wheel.get("entry_point", "")),
         experiment=flag_value(parameters, "--experiment"),
+        endpoint_name=resolve(endpoint.get("name", "")) if endpoint is not None else None,
     )
 
 
@@ -147,13 +160,38 @@ def _variables(config: dict[str, Any], target: dict[str, Any], name: str, target
     return values
 
 
-def _job(root: Path, config: dict[str, Any]) -> dict[str, Any]:
-    """The job resource `JOB_KEY`, wherever the bundle's includes put it."""
-    files = [root / BUNDLE_FILE]
+def _documents(root: Path, config: dict[str, Any]) -> list[tuple[Path, dict[str, Any]]]:
+    """databricks.yml and every file its `include:` patterns match, parsed, in the CLI's order."""
+    documents = [(root / BUNDLE_FILE, config)]
     for pattern in config.get("include") or []:
-        files += sorted(path for path in root.glob(pattern) if path.is_file())
-    for path in files:
-        jobs = ((_yaml(path).get("resources") or {}).get("jobs")) or {}
-        if JOB_KEY in jobs:
-            return dict(jobs[JOB_KEY] or {})
-    raise BundleError(f"no job resource {JOB_KEY!r} in {', '.join(str(p) for p in files)}")
+        documents += [(path, _yaml(path)) for path in sorted(root.glob(pattern)) if path.is_file()]
+    return documents
+
+
+def _resources(documents: list[tuple[Path, dict[str, Any]]], kind: str) -> dict[str, dict[str, Any]]:
+    """Every resource of one kind (`jobs`, `model_serving_endpoints`) by key, whichever file declares it."""
+    found: dict[str, dict[str, Any]] = {}
+    for _, document in documents:
+        for key, body in (((document.get("resources") or {}).get(kind)) or {}).items():
+            found.setdefault(str(key), dict(body or {}))
+    return found
+
+
+def _job(documents: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
+    """The job resource `JOB_KEY`."""
+    jobs = _resources(documents, "jobs")
+    if JOB_KEY not in jobs:
+        files = ", ".join(str(path) for path, _ in documents)
+        raise BundleError(f"no job resource {JOB_KEY!r} in {files}")
+    return jobs[JOB_KEY]
+
+
+def _endpoint(documents: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any] | None:
+    """The serving endpoint: the only one, or the one under `ENDPOINT_KEY`; None when there is none."""
+    endpoints = _resources(documents, "model_serving_endpoints")
+    if len(endpoints) <= 1 or ENDPOINT_KEY in endpoints:
+        return endpoints.get(ENDPOINT_KEY, next(iter(endpoints.values()), None))
+    raise BundleError(
+        f"the bundle declares {len(endpoints)} model serving endpoints ({', '.join(endpoints)}); "
+        f"keep the project's endpoint under resources.model_serving_endpoints.{ENDPOINT_KEY}"
+    )

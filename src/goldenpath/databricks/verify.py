@@ -19,14 +19,26 @@ from goldenpath.databricks.findings import Finding, Report
 
 # PEP 427: {distribution}-{version}(-{build})?-{python}-{abi}-{platform}.whl
 WHEEL_FILE = re.compile(r"(?P<dist>[^-]+)-(?P<version>[^-]+)(-\d[^-]*)?-[^-]+-[^-]+-[^-]+\.whl")
+# The CLI keeps letters and digits of the dev prefix in an endpoint name; anything else becomes `_`.
+NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]")
 
 
 def deployed_job_name(client: WorkspaceClient, bundle: BundleTarget) -> str:
     """The name `bundle deploy` gives the job: development mode prefixes `[dev <user>] `."""
     if not bundle.development:
         return bundle.job_name
-    user = client.current_user.me().user_name or ""
-    return f"[dev {user.split('@')[0]}] {bundle.job_name}"
+    return f"[dev {_short_user_name(client)}] {bundle.job_name}"
+
+
+def deployed_endpoint_name(client: WorkspaceClient, bundle: BundleTarget, endpoint: str) -> str:
+    """The name `bundle deploy` gives a serving endpoint: development mode prefixes `dev_<user>_`."""
+    if not bundle.development:
+        return endpoint
+    return f"dev_{NOT_LETTER_OR_DIGIT.sub('_', _short_user_name(client).lower())}_{endpoint}"
+
+
+def _short_user_name(client: WorkspaceClient) -> str:
+    return (client.current_user.me().user_name or "").split("@")[0]
 
 
 def find_jobs(client: WorkspaceClient, name: str) -> list[BaseJob]:

@@ -15,9 +15,13 @@ fail - but deploys nothing:
   `whl:` library must match a built file; then it writes each job resource to
   the workspace at DATABRICKS_HOST (the fake workspace, tests/fakes/databricks.py)
   through databricks-sdk with the SDK's auth environment, as the real CLI would:
-  variables resolved, the target's run_as applied, the wheel library pointing
-  at its uploaded copy. The real CLI remembers the job id in its deployment
-  state; this double finds the job by name, creating or resetting it.
+  variables and `${resources.<kind>.<key>.name}` resolved, the target's run_as
+  applied, the wheel library pointing at its uploaded copy. The real CLI
+  remembers the job id in its deployment state; this double finds the job by
+  name, creating or resetting it. Each `model_serving_endpoints` resource is
+  written first (the jobs may name it): created when the workspace has no
+  endpoint of that name, else its tags and AI Gateway updated. What it serves
+  is left to the job's rollout task, as in a generated serving bundle.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from typing import Any
 
 import yaml
 from databricks.sdk import WorkspaceClient
+from databricks.sdk.errors import NotFound
 
 BUNDLE_FILES = ("databricks.yml", "databricks.yaml", "bundle.yml", "bundle.yaml")
 VAR_REFERENCE = re.compile(r"\$\{var\.([A-Za-z0-9_-]+)")
@@ -200,7 +205,7 @@ class Bundle:
         return target
 
     def deploy(self, target: str, given: dict[str, str]) -> None:
-        """Create or reset each job resource in the workspace, resolved as the real CLI deploys it."""
+        """Write each endpoint, then each job, resolved as the real CLI deploys them."""
         client = WorkspaceClient()
         me = client.current_user.me().user_name or ""
         body = (self.config.get("targets") or {}).get(target) or {}
@@ -210,29 +215,33 @@ class Bundle:
         for name, spec in (self.config.get("variables") or {}).items():
             default = spec.get("default") if isinstance(spec, dict) else None
             values[f"var.{name}"] = str(given.get(name, overrides.get(name, default)))
+        resources = self.resources()
+        for kind, found in resources.items():
+            for key, (_, resource) in found.items():
+                if isinstance(resource, dict) and "name" in resource:
+                    values[f"resources.{kind}.{key}.name"] = str(resolve(resource["name"], values))
+        for _, endpoint in (resources.get("model_serving_endpoints") or {}).values():
+            deploy_endpoint(client, resolve(endpoint, values))
         root = f"/Workspace/Users/{me}/.bundle/{values['bundle.name']}/{target}"
+        for path, job in (resources.get("jobs") or {}).values():
+            settings = resolve(job, values)
+            if body.get("run_as"):
+                settings["run_as"] = body["run_as"]
+            for task in settings.get("tasks") or []:
+                for library in task.get("libraries") or []:
+                    if "whl" in library:
+                        built = sorted(path.parent.glob(library["whl"]))
+                        library["whl"] = f"{root}/artifacts/.internal/{built[-1].name}"
+            deploy_job(client, settings)
+
+    def resources(self) -> dict[str, dict[str, tuple[Path, Any]]]:
+        """`resources:` of every bundle file by kind and key, each with the file declaring it."""
+        merged: dict[str, dict[str, tuple[Path, Any]]] = {}
         for path in self.files:
-            jobs = ((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("resources") or {}).get(
-                "jobs"
-            ) or {}
-            for job in jobs.values():
-                settings = resolve(job, values)
-                if body.get("run_as"):
-                    settings["run_as"] = body["run_as"]
-                for task in settings.get("tasks") or []:
-                    for library in task.get("libraries") or []:
-                        if "whl" in library:
-                            built = sorted(path.parent.glob(library["whl"]))
-                            library["whl"] = f"{root}/artifacts/.internal/{built[-1].name}"
-                existing = [j.job_id for j in client.jobs.list(name=settings["name"])]
-                if existing:
-                    client.api_client.do(
-                        "POST", "/api/2.2/jobs/reset", body={"job_id": existing[0], "new_settings": settings}
-                    )
-                    print(f"Updated job {settings['name']} ({existing[0]})")
-                else:
-                    created = client.api_client.do("POST", "/api/2.2/jobs/create", body=settings)
-                    print(f"Created job {settings['name']} ({created['job_id']})")
+            declared = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("resources") or {}
+            for kind, found in declared.items():
+                merged.setdefault(kind, {}).update({key: (path, body) for key, body in (found or {}).items()})
+        return merged
 
     def build(self) -> None:
         """Run each artifact's build command, then check every `whl:` library matches a file."""
@@ -247,6 +256,38 @@ class Bundle:
             for pattern in values_of(yaml.safe_load(path.read_text(encoding="utf-8")), "whl"):
                 if not list(path.parent.glob(str(pattern))):
                     raise BundleError(f"{path.relative_to(self.root)}: no files match pattern: {pattern}")
+
+
+def deploy_job(client: WorkspaceClient, settings: dict[str, Any]) -> None:
+    existing = [j.job_id for j in client.jobs.list(name=settings["name"])]
+    if existing:
+        client.api_client.do(
+            "POST", "/api/2.2/jobs/reset", body={"job_id": existing[0], "new_settings": settings}
+        )
+        print(f"Updated job {settings['name']} ({existing[0]})")
+    else:
+        created = client.api_client.do("POST", "/api/2.2/jobs/create", body=settings)
+        print(f"Created job {settings['name']} ({created['job_id']})")
+
+
+def deploy_endpoint(client: WorkspaceClient, endpoint: dict[str, Any]) -> None:
+    """Create the endpoint, or bring an existing one's tags and AI Gateway in line with the bundle."""
+    name = endpoint["name"]
+    spec = {key: value for key, value in endpoint.items() if key != "permissions"}
+    try:
+        current = client.api_client.do("GET", f"/api/2.0/serving-endpoints/{name}")
+    except NotFound:
+        client.api_client.do("POST", "/api/2.0/serving-endpoints", body=spec)
+        print(f"Created serving endpoint {name}")
+        return
+    assert isinstance(current, dict)
+    wanted = {tag["key"] for tag in spec.get("tags") or []}
+    stale = [tag["key"] for tag in current.get("tags") or [] if tag["key"] not in wanted]
+    body = {"add_tags": spec.get("tags") or [], "delete_tags": stale}
+    client.api_client.do("PATCH", f"/api/2.0/serving-endpoints/{name}/tags", body=body)
+    if spec.get("ai_gateway"):
+        client.api_client.do("PUT", f"/api/2.0/serving-endpoints/{name}/ai-gateway", body=spec["ai_gateway"])
+    print(f"Updated serving endpoint {name}")
 
 
 def resolve(node: Any, values: dict[str, str]) -> Any:
@@ -273,7 +314,9 @@ def main(argv: list[str]) -> int:
             target = bundle.validate(argv[2:])
             bundle.build()
             bundle.deploy(target, parse_args(argv[2:])[1])
-            print("Deployment complete! (fake databricks CLI: jobs written to the fake workspace)")
+            print(
+                "Deployment complete! (fake databricks CLI: jobs and endpoints written to the fake workspace)"
+            )
         else:
             print(
                 f"fake databricks CLI (goldenpath e2e test double): recorded `{' '.join(argv)}`, nothing simulated"
