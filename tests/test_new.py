@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from goldenpath.new import next_steps
 from rendering import EXAMPLE_ANSWERS
 
 GOLDENPATH = str(Path(sys.executable).parent / "goldenpath")
@@ -142,3 +143,22 @@ def test_without_the_example_there_is_no_mlflow_step(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "repo" / "pyproject.toml").is_file()
     assert "mlflow" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("dont_write_bytecode", "install"), [("1", "poetry install --compile"), (None, "poetry install")]
+)
+def test_the_install_step_compiles_where_python_caches_no_bytecode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dont_write_bytecode: str | None, install: str
+) -> None:
+    (tmp_path / ".copier-answers.yml").write_text(f"repo_name: {NAME}\ninclude_example: true\n")
+    if dont_write_bytecode is None:
+        monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    else:
+        monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", dont_write_bytecode)
+    [step] = [
+        line.split("#")[0].strip()
+        for line in next_steps(tmp_path, "src").splitlines()
+        if "poetry install" in line
+    ]
+    assert step == install

@@ -159,13 +159,20 @@ def _empty_again(dest: Path, existed: bool) -> None:
             child.unlink()
 
 
+def _install_step() -> str:
+    """Where Python never caches compiled modules itself, every test run would recompile them."""
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return "  poetry install --compile           # PYTHONDONTWRITEBYTECODE is set: compile once, here"
+    return "  poetry install"
+
+
 def next_steps(dest: Path, source: str) -> str:
     """What to type next, in order; the MLflow line only for a repo with the example pipeline."""
     answers = yaml.safe_load((dest / ".copier-answers.yml").read_text(encoding="utf-8"))
     steps = [
         f"Created {dest} from {source}. Next:",
         f"  cd {shlex.quote(str(dest))}",
-        "  poetry install",
+        _install_step(),
         "  poetry run pytest",
         f"  poetry run {answers['repo_name']}        # runs the pipeline locally",
     ]
