@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from goldenpath.naming import derive_names
 from goldenpath.refs import expected_ref, project_version
@@ -177,11 +176,9 @@ def test_pre_commit_passes_on_the_fresh_repo(installed: Path, tmp_path: Path) ->
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("installed", ["serving-py311"], indirect=True)
 def test_serving_scores_its_logged_example_like_the_endpoint(installed: Path) -> None:
     """A serving repo's own command scores the model's input example; the response fits the signature."""
-    answers = yaml.safe_load((installed / ".copier-answers.yml").read_text())
-    if answers["project_kind"] != "serving":
-        pytest.skip("batch repos serve nothing")
     names = derive_names(installed.name, SETTINGS)
     trained = json.loads(poetry(installed, "run", names.repo).stdout)
     assert trained["gate"]["passed"] is True
