@@ -34,6 +34,14 @@ ACC_SP = SETTINGS.environments["acc"].deployment.service_principal  # type: igno
 SDK_ENV = ("DATABRICKS_", "ARM_", "AZURE_", "GOOGLE_", "ACTIONS_ID_TOKEN")
 
 
+@pytest.fixture
+def summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The file `$GITHUB_STEP_SUMMARY` names, as on a runner."""
+    path = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(path))
+    return path
+
+
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("databricks") / str(EXAMPLE_ANSWERS["repo_name"])
@@ -328,11 +336,8 @@ def test_preflight_writes_the_step_summary(
     server: FakeWorkspaceServer,
     repo: Path,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
+    summary: Path,
 ) -> None:
-    summary = tmp_path / "summary.md"
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     server.workspace.catalogs.discard("acc_rtl")
     assert run(repo, capsys, "databricks", "preflight", "--target", "acc")[0] == 1
     assert (
@@ -497,11 +502,8 @@ def test_smoke_success_prints_the_run_url(
     repo: Path,
     capsys: pytest.CaptureFixture[str],
     acc: BundleTarget,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
+    summary: Path,
 ) -> None:
-    summary = tmp_path / "summary.md"
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     job_id = server.workspace.add_job(deployed_job(acc), Outcome("SUCCESS", polls=2))
     code, out, err = smoke(repo, capsys)
     assert code == 0, out
@@ -631,11 +633,8 @@ def test_serving_smoke_runs_the_rollout_then_queries_with_the_repos_request(
     server: FakeWorkspaceServer,
     serving: Path,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
+    summary: Path,
 ) -> None:
-    summary = tmp_path / "summary.md"
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     bundle = load_bundle(serving, "acc")
     endpoint = str(bundle.endpoint_name)
     server.workspace.add_endpoint(endpoint)  # as `bundle deploy` leaves it: serving nothing yet
