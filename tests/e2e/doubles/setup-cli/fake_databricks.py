@@ -15,8 +15,8 @@ fail - but deploys nothing:
   `whl:` library must match a built file; then it writes each job resource to
   the workspace at DATABRICKS_HOST (the fake workspace, tests/fakes/databricks.py)
   through databricks-sdk with the SDK's auth environment, as the real CLI would:
-  variables and `${resources.<kind>.<key>.name}` resolved, the target's run_as
-  applied, the wheel library pointing at its uploaded copy. The real CLI
+  variables resolved, the target's run_as applied, the wheel library pointing
+  at its uploaded copy. The real CLI
   remembers the job id in its deployment state; this double finds the job by
   name, creating or resetting it. Each `model_serving_endpoints` resource is
   written first (the jobs may name it): created when the workspace has no
@@ -216,10 +216,6 @@ class Bundle:
             default = spec.get("default") if isinstance(spec, dict) else None
             values[f"var.{name}"] = str(given.get(name, overrides.get(name, default)))
         resources = self.resources()
-        for kind, found in resources.items():
-            for key, (_, resource) in found.items():
-                if isinstance(resource, dict) and "name" in resource:
-                    values[f"resources.{kind}.{key}.name"] = str(resolve(resource["name"], values))
         for _, endpoint in (resources.get("model_serving_endpoints") or {}).values():
             deploy_endpoint(client, resolve(endpoint, values))
         root = f"/Workspace/Users/{me}/.bundle/{values['bundle.name']}/{target}"
