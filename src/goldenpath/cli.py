@@ -19,6 +19,7 @@ from typing import Any
 from goldenpath import __version__, new
 from goldenpath.console import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from goldenpath.databricks import commands as databricks_commands
+from goldenpath.errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, GoldenpathError
 from goldenpath.fleet import command as fleet
 from goldenpath.github import commands as github_commands
 from goldenpath.github import release
@@ -40,13 +41,27 @@ _CONCERNS: list[Callable[[Any], None]] = [
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the one place where errors become a message and an exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
+    command = getattr(args, "command", "")
     try:
         return int(args.handler(args))
+    except GoldenpathError as exc:
+        print(
+            f"goldenpath {command}: {exc.message}" if command else f"goldenpath: {exc.message}",
+            file=sys.stderr,
+        )
+        return exc.exit_code
     except SettingsError as exc:
         print(f"goldenpath: settings error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`| head`): say nothing, and keep Python's own flush at exit quiet too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 def _parser() -> argparse.ArgumentParser:

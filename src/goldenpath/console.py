@@ -11,10 +11,9 @@ import os
 import sys
 from pathlib import Path
 
-EXIT_OK = 0
-EXIT_REFUSED = 1  # refused, or a check failed
-EXIT_USAGE = 2  # usage or configuration error
-EXIT_RESUMABLE = 3  # failed part-way; running the same command again resumes
+from goldenpath.errors import EXIT_OK, EXIT_REFUSED, EXIT_RESUMABLE, EXIT_USAGE
+
+__all__ = ["EXIT_OK", "EXIT_REFUSED", "EXIT_RESUMABLE", "EXIT_USAGE", "progress", "write_step_summary"]
 
 
 def progress(message: str) -> None:
