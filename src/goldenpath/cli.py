@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from goldenpath import __version__, new
+from goldenpath.commands import Commands
 from goldenpath.console import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from goldenpath.databricks import commands as databricks_commands
 from goldenpath.errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, GoldenpathError
-from goldenpath.fleet import command as fleet
+from goldenpath.fleet import commands as fleet
 from goldenpath.github import commands as github_commands
 from goldenpath.github import release
 from goldenpath.naming import KINDS, check_name, format_problems, may_create, suggest_repo_name
@@ -33,7 +34,6 @@ from goldenpath.update import register as register_update
 _CONCERNS: list[Callable[[Any], None]] = [
     github_commands.register,
     release.register,
-    fleet.register,
     register_update,
     databricks_commands.register,
     new.register,
@@ -67,7 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="goldenpath", description=__doc__)
     parser.add_argument("--version", action="version", version=f"goldenpath {__version__}")
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    registry = Commands(parser)
+    commands = registry._action
 
     name = commands.add_parser("check-name", help="check a name against the naming convention")
     name.add_argument("name")
@@ -94,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     refs.set_defaults(handler=_pin_refs)
     for register in _CONCERNS:
         register(commands)
+    fleet.register(registry)
     return parser
 
 

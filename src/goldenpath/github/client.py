@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # githubkit takes ~2 s to import: only commands that call GitHub pay for it
     from githubkit import GitHub, TokenAuthStrategy
 
+from goldenpath.errors import CredentialError
 from goldenpath.settings import DEFAULT_GITHUB_SERVER_URL
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_SERVER_URL = DEFAULT_GITHUB_SERVER_URL
 
 
-class GitHubConfigError(Exception):
+class GitHubConfigError(CredentialError):
     """The environment does not say how to reach GitHub."""
 
 

@@ -6,22 +6,25 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from typing import Any
 
-from goldenpath.console import EXIT_OK, EXIT_RESUMABLE, EXIT_USAGE, progress, write_step_summary
+from goldenpath.commands import Commands
+from goldenpath.console import EXIT_OK, progress, write_step_summary
+from goldenpath.errors import Outage
 from goldenpath.fleet.discovery import DEFAULT_TOPIC
 from goldenpath.settings import load_settings
 
 DEFAULT_CONCURRENCY = 8
 
 
-def register(commands: Any) -> None:
-    fleet = commands.add_parser(
+def register(commands: Commands) -> None:
+    fleet = commands.add(
         "fleet",
-        help="report template and workflow versions, drift and automated maturity of the org's goldenpath repos",
+        summary="report template and workflow versions, drift and automated maturity of the org's goldenpath repos",
         description="Scan the org's goldenpath repos (the topic, or a .copier-answers.yml naming the central "
         "repo) through the GitHub API: template version and drift, central workflow refs, open update PR, "
         "last CI conclusion and the automated MLOps maturity statements. Needs GITHUB_TOKEN (read-only).",
+        example="GITHUB_TOKEN=... goldenpath fleet --html fleet.html --json fleet.json",
+        handler=run,
     )
     fleet.add_argument("--org", help="GitHub org to scan (default: github.org from the settings)")
     fleet.add_argument(
@@ -38,7 +41,6 @@ def register(commands: Any) -> None:
         help=f"repos scanned at once (default: {DEFAULT_CONCURRENCY})",
     )
     fleet.add_argument("--settings", help="settings file (default: the bundled goldenpath.yml)")
-    fleet.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,15 +52,11 @@ def run(args: argparse.Namespace) -> int:
     from goldenpath.fleet.markdown import markdown
     from goldenpath.fleet.scan import scan_fleet
     from goldenpath.fleet.terminal import ProgressBar, table
-    from goldenpath.github.client import GitHubConfigError, api_client, github_env
+    from goldenpath.github.client import api_client, github_env
 
     _retries_as_progress_lines()
     settings = load_settings(args.settings)
-    try:
-        env = github_env()
-    except GitHubConfigError as exc:
-        print(f"goldenpath fleet: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    env = github_env()
     api = FleetApi(api_client(env, http_cache=True))
     try:
         report = scan_fleet(
@@ -70,11 +68,7 @@ def run(args: argparse.Namespace) -> int:
             progress=ProgressBar(),
         )
     except GitHubException as exc:
-        print(
-            f"goldenpath fleet: could not list the org's repos or the central releases: {exc!r}; run again",
-            file=sys.stderr,
-        )
-        return EXIT_RESUMABLE
+        raise Outage(f"could not list the org's repos or the central releases: {exc!r}") from exc
     summary = markdown(report)
     for path, text in ((args.json, report.dumps()), (args.html, html_page(report)), (args.markdown, summary)):
         if path:
