@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from fakes.github import FakeGitHub, start_fake_github
 from fakes.github.access import add_org_secret
 from fakes.github.orgs import add_team
-from goldenpath.github import create_repo as steps
+from goldenpath.create_repo import steps
 from goldenpath.github.client import GitHubEnv, api_client
 from goldenpath.settings import DEPLOYED_ENVIRONMENTS, load_settings
 from rendering import EXAMPLE_ANSWERS, copy_template, git

@@ -26,7 +26,7 @@ from fakes.github.orgs import add_team
 from fakes.github.repos import add_repo, find_repo, git_dir
 from fakes.github.rulesets import rulesets
 from goldenpath.cli import main
-from goldenpath.github.required_checks import required_checks
+from goldenpath.create_repo.required_checks import required_checks
 from goldenpath.settings import load_settings
 from rendering import REPO_ROOT, copy_template, git, render
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from goldenpath.new import next_steps
+from goldenpath.new.render import next_steps
 from rendering import EXAMPLE_ANSWERS
 
 GOLDENPATH = str(Path(sys.executable).parent / "goldenpath")

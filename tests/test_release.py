@@ -20,8 +20,8 @@ from fakes.github.releases import releases
 from fakes.github.repos import add_repo, git_dir
 from goldenpath.cli import main
 from goldenpath.github.client import GitHubEnv, api_client
-from goldenpath.github.release import verify
 from goldenpath.refs import RefsError, ReleaseTag, expected_ref, project_version, tag_problems
+from goldenpath.release.publish import verify
 from goldenpath.settings import load_settings
 from release_tree import CentralCheckout, notes_for
 from rendering import REPO_ROOT, git

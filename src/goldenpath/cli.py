@@ -16,19 +16,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from goldenpath import __version__, new
+from goldenpath import __version__
+from goldenpath.check.repo import check_repo
 from goldenpath.commands import Commands
 from goldenpath.console import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
+from goldenpath.create_repo import commands as github_commands
 from goldenpath.databricks import commands as databricks_commands
 from goldenpath.errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, GoldenpathError
 from goldenpath.fleet import commands as fleet
-from goldenpath.github import commands as github_commands
-from goldenpath.github import release
 from goldenpath.naming import KINDS, check_name, format_problems, may_create, suggest_repo_name
+from goldenpath.new import render as new
 from goldenpath.refs import RefsError, check_refs, expected_ref, pin_refs, project_version
-from goldenpath.repo_check import check_repo
+from goldenpath.release import publish as release
 from goldenpath.settings import SETTINGS_ENV_VAR, SETTINGS_FILENAME, SettingsError, load_settings
-from goldenpath.update import register as register_update
+from goldenpath.update.apply import register as register_update
 
 # Modules that add their own subcommands: each has `register(commands) -> None`.
 _CONCERNS: list[Callable[[Any], None]] = [

@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
+from goldenpath.check.repo import flag_value
 from goldenpath.naming import ENDPOINT_KEY, JOB_KEY, REQUIRED_TAGS
-from goldenpath.repo_check import flag_value
 
 BUNDLE_FILE = "databricks.yml"
 # A serving repo's example request ({"dataframe_split": ...}); the template's file has this name.

@@ -449,7 +449,7 @@ def _update(args: argparse.Namespace) -> int:
             print(json.dumps(status.as_json(), indent=2) if args.json else status_text(status))
             return EXIT_REFUSED if status.behind else EXIT_OK
         if args.open_pr:
-            from goldenpath.github.update_pr import open_update_pr
+            from goldenpath.update.pull_request import open_update_pr
 
             return open_update_pr(repo, to=args.to, json_output=args.json)
         result = run_update(repo, to=args.to, conflict=args.conflict)

@@ -23,12 +23,12 @@ from githubkit import GitHub, Response
 from githubkit.exception import GitHubException, RequestFailed
 
 from goldenpath.console import progress
+from goldenpath.create_repo.render import RenderError, render, resolve_ref, template_file
+from goldenpath.create_repo.required_checks import required_checks
 from goldenpath.git import GitError, commit_all, git
 from goldenpath.github.client import GitHubEnv
-from goldenpath.github.required_checks import required_checks
 from goldenpath.naming import derive_names
 from goldenpath.project import answers_errors
-from goldenpath.render import RenderError, render, resolve_ref, template_file
 from goldenpath.settings import DEPLOYED_ENVIRONMENTS, RELEASED_ENVIRONMENT, Settings
 
 OWNERSHIP_TOPIC = "goldenpath"

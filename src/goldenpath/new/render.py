@@ -29,7 +29,7 @@ from goldenpath.settings import DEFAULT_GITHUB_SERVER_URL, load_settings
 
 # A source checkout (or editable install) renders its own template; an installed
 # CLI renders the central repository at its own release tag.
-_CHECKOUT = Path(__file__).resolve().parents[2]
+_CHECKOUT = Path(__file__).resolve().parents[3]
 # How copier words a refused answer: "Validation error for question 'team': ..."
 _COPIER_PREFIX = re.compile(r"^(?:Validation error for question|Invalid choice for) '(\w+)': ")
 

@@ -19,7 +19,7 @@ from typing import Any
 from goldenpath.console import EXIT_OK, EXIT_RESUMABLE, progress, write_step_summary
 from goldenpath.git import GitError, commit_all, git
 from goldenpath.github.client import GitHubConfigError, api_client, github_env
-from goldenpath.update import (
+from goldenpath.update.apply import (
     UpdateError,
     UpdateRefused,
     UpdateResult,

@@ -18,7 +18,7 @@ from goldenpath.project import AUTH_MODES, default_description
 from goldenpath.refs import RefsError, expected_ref, project_version
 from goldenpath.settings import load_settings
 
-# This checkout: src/goldenpath/github/ -> the repository root (a template only in a checkout).
+# This checkout: src/goldenpath/create_repo/ -> the repository root (a template only in a checkout).
 CHECKOUT = Path(__file__).resolve().parents[3]
 
 
@@ -53,7 +53,7 @@ def register(commands: Any) -> None:
 
 
 def _create_repo(args: argparse.Namespace) -> int:
-    from goldenpath.github import create_repo as steps  # imported here: see the module docstring
+    from goldenpath.create_repo import steps  # imported here: see the module docstring
     from goldenpath.github.client import GitHubConfigError, api_client, github_env
 
     settings = load_settings(args.settings)
