@@ -10,7 +10,9 @@ a description, and one example in its epilog, so `--help` is written for people.
 from __future__ import annotations
 
 import argparse
+import textwrap
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 Handler = Callable[[argparse.Namespace], int]
@@ -46,7 +48,34 @@ class Commands:
             help=summary,
             description=description,
             epilog=f"example:\n  {example}",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=HelpFormatter,
         )
         parser.set_defaults(command=command)
         return parser
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Descriptions wrap as paragraphs; indented lines (the example) keep their line breaks."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        paragraphs = []
+        for paragraph in text.split("\n\n"):
+            lines = paragraph.splitlines()
+            if any(line.startswith("  ") for line in lines):
+                paragraphs.append("\n".join(indent + line for line in lines))
+            else:
+                flowing = " ".join(paragraph.split())
+                paragraphs.append(
+                    textwrap.fill(flowing, width, initial_indent=indent, subsequent_indent=indent)
+                )
+        return "\n\n".join(paragraphs)
+
+
+def existing_directory(text: str) -> Path:
+    """An argument type: a directory that exists; anything else is a usage error naming the path."""
+    path = Path(text)
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"{text} does not exist")
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is not a directory")
+    return path
