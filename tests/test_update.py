@@ -23,7 +23,8 @@ from fakes.github import start_fake_github
 from goldenpath.naming import derive_names
 from goldenpath.refs import ReleaseTag
 from goldenpath.settings import load_settings
-from goldenpath.update.apply import UpdateResult, migrations_between, result_markdown
+from goldenpath.update.apply import UpdateResult, migrations_between
+from goldenpath.update.report import result_markdown
 from rendering import (
     BIN,
     EXAMPLE_ANSWERS,
