@@ -161,3 +161,21 @@ def test_the_install_step_compiles_where_python_caches_no_bytecode(
         if "poetry install" in line
     ]
     assert step == install
+
+
+def test_a_destination_under_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    result = new(tmp_path, "notes.txt/repo", "--defaults", "--data", f"repo_name={NAME}")
+    assert result.returncode == 2
+    assert_one_paragraph(result.stderr)
+    assert "notes.txt is a file, not a directory" in result.stderr
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize(("kind", "scores"), [("serving", True), ("batch", False)])
+def test_the_next_steps_of_a_serving_repo_include_scoring(tmp_path: Path, kind: str, scores: bool) -> None:
+    (tmp_path / ".copier-answers.yml").write_text(
+        f"repo_name: {NAME}\nproject_kind: {kind}\ninclude_example: true\n"
+    )
+    steps = next_steps(tmp_path, "src")
+    assert (f"poetry run {NAME} --score <model_uri>" in steps) is scores

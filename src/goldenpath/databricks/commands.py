@@ -58,7 +58,7 @@ def register(commands: Commands) -> None:
         summary="prove the deployed job matches the bundle for this commit",
         description="After a deploy: exactly one job of the bundle's name, with every required tag of "
         "this commit, run as the target's service principal, installing this version's wheel.",
-        example="goldenpath databricks verify --target acc --git-sha $GITHUB_SHA --version 0.1.0",
+        example="goldenpath databricks verify --target acc --git-sha 3f2c1e0 --version 0.1.0",
         handler=_verify,
     )
     _common(prove, target_required=True)
@@ -82,7 +82,11 @@ def register(commands: Commands) -> None:
         "--poll-interval", type=float, default=DEFAULT_POLL_INTERVAL, help="seconds between status checks"
     )
     trace = databricks.add(
-        "trace", summary=TRACE_SUMMARY, description=TRACE_DESCRIPTION, example=TRACE_EXAMPLE, handler=_trace
+        "trace",
+        summary=TRACE_SUMMARY,
+        description=TRACE_DESCRIPTION,
+        example=TRACE_EXAMPLE.replace("goldenpath trace", "goldenpath databricks trace"),
+        handler=_trace,
     )
     _trace_arguments(trace)
 
