@@ -50,7 +50,7 @@ def workspace_client(
     bound = request_timeout(timeout)
     named = host or os.environ.get("DATABRICKS_HOST") or profile_host
     if named and not _answers(named, bound):  # before the SDK's own lookups, which each retry
-        raise unreachable(named)
+        raise unreachable(named, bound)
     try:
         config = Config(
             profile=profile, host=host, http_timeout_seconds=bound, retry_timeout_seconds=math.ceil(bound)
@@ -98,11 +98,13 @@ def workspace_failures(host: str) -> Iterator[None]:
         raise CredentialError(f"{host} refused the credentials: {_said(exc)}", AUTH_HELP) from None
 
 
-def unreachable(host: str) -> Outage:
+def unreachable(host: str, bound: float | None = None) -> Outage:
+    """The workspace did not answer (refused, timed out, no such host) within the bound."""
     return Outage(
-        f"cannot reach the Databricks workspace {host} (waited {request_timeout():g}s)",
-        f"check DATABRICKS_HOST (or the target's workspace.host) and the network; raise --request-timeout "
-        f"or {REQUEST_TIMEOUT_ENV} for a slow workspace; then run the same command again",
+        f"cannot reach the Databricks workspace {host}",
+        "check DATABRICKS_HOST (or the target's workspace.host) and the network (each request may take "
+        f"{request_timeout(bound):g} seconds; raise --request-timeout or {REQUEST_TIMEOUT_ENV} for a slow "
+        "workspace), then run the same command again",
     )
 
 

@@ -182,9 +182,9 @@ def unreachable(api_url: str, cause: BaseException) -> Outage:
     """The API did not answer (refused, timed out, no such host) within the bound."""
     reason = str(cause).strip() or type(cause).__name__
     return Outage(
-        f"cannot reach GitHub at {api_url.rstrip('/')} ({reason}); waited up to {request_timeout():g}s",
-        f"check GITHUB_API_URL and the network, raise {REQUEST_TIMEOUT_ENV} for a slow server, "
-        "then run the same command again",
+        f"cannot reach GitHub at {api_url.rstrip('/')} ({reason})",
+        f"check GITHUB_API_URL and the network ({REQUEST_TIMEOUT_ENV}={request_timeout():g} seconds is "
+        "how long each request may take; raise it for a slow server), then run the same command again",
     )
 
 
