@@ -7,6 +7,8 @@ visible (and a wrong one does not make the suite slow).
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -167,3 +169,30 @@ def test_github_repository_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> No
     for wrong in ("acme", "acme/", "/service", "acme/service/x"):
         with pytest.raises(UsageError, match="set it to <owner>/<repo>"):
             repository_from_environ({"GITHUB_REPOSITORY": wrong})
+
+
+def test_a_hung_server_is_an_outage_within_the_bound_even_through_the_http_cache(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """githubkit's HTTP cache drops httpx's timeout from each request; the bound must hold anyway."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    hung = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    monkeypatch.setenv("GOLDENPATH_REQUEST_TIMEOUT", "1")
+    failures: list[BaseException] = []
+
+    def scan() -> None:
+        gh = api_client(GitHubEnv(token="ghs_x", api_url=hung), http_cache=True)
+        try:
+            gh.rest.repos.get(ORG, REPO)
+        except BaseException as exc:
+            failures.append(exc)
+
+    worker = threading.Thread(target=scan, daemon=True)
+    worker.start()
+    worker.join(timeout=60)  # a guard against hanging the suite, not a measurement
+    listener.close()
+    assert not worker.is_alive(), "the request waited beyond its bound"
+    assert len(failures) == 1 and isinstance(failures[0], Outage)
+    assert f"cannot reach GitHub at {hung} (timed out)" in str(failures[0])

@@ -8,6 +8,7 @@ subcommand and git's own output, so they are safe to show.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import subprocess
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from goldenpath.errors import CredentialError, GoldenpathError, Outage, UsageError
+from goldenpath.timeouts import request_timeout
 
 # Options of `git` itself that take a value, skipped when naming the subcommand.
 _GLOBAL_OPTIONS_WITH_VALUE = ("-c", "-C")
@@ -41,7 +43,7 @@ def git(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = Non
     command = ["git", *(["-C", str(cwd)] if cwd is not None else []), *args]
     result = subprocess.run(
         command,
-        env={**os.environ, **(env or {}), "GIT_TERMINAL_PROMPT": "0"},
+        env={**os.environ, **(env or {}), **bounded_environment()},
         capture_output=True,
         text=True,
         check=False,
@@ -80,6 +82,16 @@ def remote_failure(error: GitError, fix: str = "") -> GoldenpathError:
     if _NO_SUCH_REMOTE.search(error.stderr):
         return UsageError(what, fix or "check the remote's URL and that it exists")
     return Outage(what)
+
+
+def bounded_environment() -> dict[str, str]:
+    """What keeps git from waiting on a remote for ever: never prompt, and give up on a stalled
+    transfer (under 1 byte/s) after the request bound, as the API clients do."""
+    return {
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_HTTP_LOW_SPEED_LIMIT": "1",
+        "GIT_HTTP_LOW_SPEED_TIME": str(math.ceil(request_timeout())),
+    }
 
 
 def _subcommand(args: tuple[str, ...]) -> str:

@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # githubkit takes ~2 s to import: only commands that call GitHub pay for it
+    import httpx
     from githubkit import GitHub, TokenAuthStrategy
     from githubkit.exception import GitHubException, RateLimitExceeded, RequestFailed
     from githubkit.retry import RetryOption
@@ -118,8 +119,46 @@ def api_client(env: GitHubEnv, *, http_cache: bool = False) -> GitHub[TokenAuthS
         base_url=env.api_url,
         http_cache=http_cache,
         timeout=bound,
+        transport=_bounded_transport(bound, env.api_url),
         auto_retry=_RetryOnce(bound),
     )
+
+
+def _bounded_transport(bound: float, api_url: str) -> httpx.BaseTransport:
+    """The HTTP transport, sending every request with the bound.
+
+    githubkit's HTTP cache (hishel) re-creates each request without httpx's
+    timeout, which would let a hung server hold a command for ever; this
+    transport, below the cache, puts the bound back. Given a transport, httpx
+    no longer applies the proxy environment itself, so it is applied here.
+    """
+    import httpx
+
+    class Bounded(httpx.BaseTransport):
+        def __init__(self) -> None:
+            self.timeout = httpx.Timeout(bound).as_dict()
+            self.sender = httpx.HTTPTransport(proxy=_proxy_for(api_url))
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            request.extensions.setdefault("timeout", self.timeout)
+            return self.sender.handle_request(request)
+
+        def close(self) -> None:
+            self.sender.close()
+
+    return Bounded()
+
+
+def _proxy_for(url: str) -> str | None:
+    """The proxy `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` name for `url`, unless `NO_PROXY` exempts its host."""
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if not parts.hostname or urllib.request.proxy_bypass(parts.hostname):
+        return None
+    proxies = urllib.request.getproxies()
+    return proxies.get(parts.scheme) or proxies.get("all")
 
 
 class _RetryOnce:

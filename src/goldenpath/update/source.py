@@ -22,7 +22,7 @@ import yaml
 
 from goldenpath.changelog import CHANGELOG, changes_between
 from goldenpath.errors import UsageError
-from goldenpath.git import GitError, git, remote_failure
+from goldenpath.git import GitError, bounded_environment, git, remote_failure
 from goldenpath.github.client import github_env
 from goldenpath.refs import ReleaseTag, releases
 
@@ -101,8 +101,9 @@ def _expand_source(source: str) -> str:
 
 
 def git_environment() -> dict[str, str]:
-    """What git needs beyond the process environment: never prompt, and the GitHub token as a header."""
-    environ = {"GIT_TERMINAL_PROMPT": "0"}
+    """What git (ours and copier's) needs beyond the process environment: bounds, and the GitHub token
+    as a header."""
+    environ = bounded_environment()
     if os.environ.get("GITHUB_TOKEN"):
         environ.update(github_env().git_environ())
     return environ
