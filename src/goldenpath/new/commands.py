@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from goldenpath.commands import Commands
-from goldenpath.console import EXIT_OK
+from goldenpath.console import EXIT_OK, progress
 from goldenpath.errors import UsageError
 from goldenpath.naming import example_repo_name
 from goldenpath.project import QUESTIONS
@@ -41,7 +41,7 @@ def register(commands: Commands) -> None:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from goldenpath.new.render import next_steps, parse_data, render, template_source
+    from goldenpath.new.render import next_steps, parse_data, record_nearest_release, render, template_source
 
     example_name = example_repo_name(load_settings())
     answers = parse_data(args.data, example_name)
@@ -50,5 +50,7 @@ def _new(args: argparse.Namespace) -> int:
     dest = Path(args.dest if args.dest is not None else answers["repo_name"])
     source, vcs_ref = template_source(args.template, args.vcs_ref)
     render(dest, answers, args.defaults, source, vcs_ref)
+    if note := record_nearest_release(dest, source, vcs_ref):
+        progress(f"goldenpath new: {note}")
     print(next_steps(dest, f"{source}@{vcs_ref}"))
     return EXIT_OK

@@ -12,6 +12,7 @@ import os
 import re
 import shlex
 import shutil
+import tomllib
 import warnings
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,9 @@ import yaml
 from goldenpath import __version__
 from goldenpath.checkout import CHECKOUT, is_template
 from goldenpath.errors import Refused, UsageError
-from goldenpath.project import QUESTIONS, as_bool
-from goldenpath.refs import expected_ref
+from goldenpath.git import GitError, git
+from goldenpath.project import ANSWERS_FILE, QUESTIONS, as_bool
+from goldenpath.refs import ReleaseTag, expected_ref
 from goldenpath.settings import DEFAULT_GITHUB_SERVER_URL, SERVING_KIND, load_settings
 
 NOTHING_WRITTEN = "nothing was written"
@@ -118,6 +120,36 @@ def render(dest: Path, answers: dict[str, Any], defaults: bool, source: str, vcs
         if isinstance(exc, OSError):
             raise UsageError(f"cannot write {dest}: {exc.strerror or exc}", NOTHING_WRITTEN) from exc
         raise Refused(one_paragraph(str(exc)), NOTHING_WRITTEN) from exc
+
+
+def record_nearest_release(dest: Path, source: str, vcs_ref: str) -> str:
+    """Record the release a render from an untagged checkout descends from; a note saying so, or "".
+
+    copier records `git describe --tags --always`, which is a bare commit where
+    no release tag is reachable (a shallow or tag-less clone). `goldenpath update`
+    needs a release to update from: the checkout's pyproject version names it,
+    since the version only moves when a release is made (docs/releasing.md).
+    """
+    answers = dest / ANSWERS_FILE
+    text = answers.read_text(encoding="utf-8")
+    recorded = str((yaml.safe_load(text) or {}).get("_commit", ""))
+    if not recorded or ReleaseTag.of_commit(recorded) is not None or not Path(source).is_dir():
+        return ""
+    try:
+        pyproject = git("show", f"{vcs_ref}:pyproject.toml", cwd=Path(source), strip=False)
+        version = str(tomllib.loads(pyproject)["project"]["version"])
+    except (GitError, KeyError, tomllib.TOMLDecodeError):
+        return ""
+    release = ReleaseTag.of_commit(expected_ref(version))
+    if release is None:
+        return ""
+    answers.write_text(
+        re.sub(r"(?m)^_commit: .*$", f"_commit: {release.name}", text, count=1), encoding="utf-8"
+    )
+    return (
+        f"{source} at {recorded} has no release tag; {ANSWERS_FILE} records {release.name}, the "
+        "release its version names, so `goldenpath update` takes the repository from there"
+    )
 
 
 def _empty_again(dest: Path, existed: bool) -> None:

@@ -25,7 +25,7 @@ from goldenpath.errors import Refused
 from goldenpath.git import GitError, commit_of, git
 from goldenpath.github.client import GitHubEnv, github_env, required_repository
 from goldenpath.github.reconcile import UNCHANGED, Step, Steps, creating, get_or_none, translated, updating
-from goldenpath.refs import ReleaseTag, check_refs, project_version, releases, tag_problems
+from goldenpath.refs import ReleaseTag, check_refs, lock_problems, project_version, releases, tag_problems
 from goldenpath.settings import Settings
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ def target_from_environ(environ: Mapping[str, str] | None = None) -> Target:
 def verify(root: Path, settings: Settings, tag: str) -> list[str]:
     """Every reason this tree may not be released as `tag`; empty when it may."""
     problems = tag_problems(root, tag)
+    problems += lock_problems(root)
     problems += check_refs(root, settings)
     try:
         release_notes(root / CHANGELOG, project_version(root))
