@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import githubkit.core
 import pytest
 from test_error_contract import closed_port
 
@@ -39,7 +38,7 @@ def fake() -> Iterator[FakeGitHub]:
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """githubkit's waits between retries, recorded and not slept."""
     recorded: list[float] = []
-    monkeypatch.setattr(githubkit.core.time, "sleep", recorded.append)
+    monkeypatch.setattr("githubkit.core.time.sleep", recorded.append)
     return recorded
 
 
