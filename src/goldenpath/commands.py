@@ -10,10 +10,14 @@ a description, and one example in its epilog, so `--help` is written for people.
 from __future__ import annotations
 
 import argparse
+import functools
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
+
+from goldenpath.naming import example_repo_name, teams_for_unit
+from goldenpath.settings import SettingsError, load_settings
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -69,6 +73,17 @@ class HelpFormatter(argparse.HelpFormatter):
                     textwrap.fill(flowing, width, initial_indent=indent, subsequent_indent=indent)
                 )
         return "\n\n".join(paragraphs)
+
+
+@functools.cache
+def example_repo() -> tuple[str, str]:
+    """A valid repository name and a team that may create it, from the settings, for the examples in help."""
+    try:
+        settings = load_settings()
+    except SettingsError:  # help still works; the command itself will say what is wrong with the settings
+        return "UNIT-DOMAIN-USECASE", "TEAM"
+    name = example_repo_name(settings)
+    return name, teams_for_unit(name.split("-", 1)[0], settings)[0]
 
 
 def existing_directory(text: str) -> Path:

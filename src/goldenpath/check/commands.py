@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from goldenpath.commands import Commands, existing_directory
+from goldenpath.commands import Commands, example_repo, existing_directory
 from goldenpath.console import EXIT_OK, EXIT_REFUSED
 from goldenpath.naming import KINDS, check_name, format_problems, may_create, suggest_repo_name
 from goldenpath.settings import load_settings
@@ -17,13 +17,14 @@ SETTINGS_HELP = "settings file (default: the bundled goldenpath.yml)"
 
 def register(commands: Commands) -> None:
     """check-name, then check-repo: the order people meet them."""
+    example, team = example_repo()
     name = commands.add(
         "check-name",
         summary="check a name against the naming convention, with a suggestion when it breaks a rule",
         description="Check a repository name (<unit>-<domain>-<usecase>) or a derived name (package, "
         "Unity Catalog, job, endpoint, tag) against the convention of goldenpath.yml. Exit 1 names "
         "every broken rule and, for a repository name, the closest valid one.",
-        example="goldenpath check-name rtl-forecasting-demand-weekly --team ds-rtl",
+        example=f"goldenpath check-name {example} --team {team}",
         handler=_check_name,
     )
     name.add_argument("name", help="the name to check")

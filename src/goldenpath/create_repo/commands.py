@@ -11,7 +11,7 @@ import json
 from typing import TYPE_CHECKING
 
 from goldenpath.checkout import CHECKOUT
-from goldenpath.commands import Commands, existing_directory
+from goldenpath.commands import Commands, example_repo, existing_directory
 from goldenpath.console import EXIT_OK, write_step_summary
 from goldenpath.errors import GoldenpathError, Refused
 from goldenpath.project import AUTH_MODES, default_description
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 
 def register(commands: Commands) -> None:
+    name, team = example_repo()
     parser = commands.add(
         "create-repo",
         summary="create a protected, wired GitHub repository from the template (the create-repo button)",
@@ -30,7 +31,7 @@ def register(commands: Commands) -> None:
         "one idempotent step per write (repository, topics, first commit, team access, environments, "
         "org secrets, branch ruleset). A rerun after a failure resumes; --dry-run only reads. Uses "
         "GITHUB_TOKEN, GITHUB_API_URL and GITHUB_SERVER_URL as GitHub Actions sets them.",
-        example="goldenpath create-repo rtl-forecasting-demand-weekly --team ds-rtl --requester alice --dry-run",
+        example=f"goldenpath create-repo {name} --team {team} --requester alice --dry-run",
         handler=run,
     )
     parser.add_argument(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import functools
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -131,20 +132,30 @@ def _bounded_transport(bound: float, api_url: str) -> httpx.BaseTransport:
     timeout, which would let a hung server hold a command for ever; this
     transport, below the cache, puts the bound back. Given a transport, httpx
     no longer applies the proxy environment itself, so it is applied here.
+    githubkit hands this one transport to every client it makes (one per
+    thread inside `with gh:`, else one per request), and each client closes it
+    when done: the connections are therefore kept per thread, and closing
+    closes only the calling thread's.
     """
     import httpx
 
     class Bounded(httpx.BaseTransport):
         def __init__(self) -> None:
             self.timeout = httpx.Timeout(bound).as_dict()
-            self.sender = httpx.HTTPTransport(proxy=_proxy_for(api_url))
+            self.local = threading.local()
 
         def handle_request(self, request: httpx.Request) -> httpx.Response:
             request.extensions.setdefault("timeout", self.timeout)
-            return self.sender.handle_request(request)
+            sender: httpx.HTTPTransport | None = getattr(self.local, "sender", None)
+            if sender is None:
+                sender = self.local.sender = httpx.HTTPTransport(proxy=_proxy_for(api_url))
+            return sender.handle_request(request)
 
         def close(self) -> None:
-            self.sender.close()
+            sender: httpx.HTTPTransport | None = getattr(self.local, "sender", None)
+            self.local.sender = None
+            if sender is not None:
+                sender.close()
 
     return Bounded()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from goldenpath.commands import Commands
+from goldenpath.commands import Commands, example_repo
 from goldenpath.console import EXIT_OK, progress
 from goldenpath.errors import UsageError
 from goldenpath.naming import example_repo_name
@@ -14,13 +14,14 @@ from goldenpath.settings import load_settings
 
 
 def register(commands: Commands) -> None:
+    name, team = example_repo()
     new = commands.add(
         "new",
         summary="render a new repository from the template, asking what it needs",
         description="Render a new ML repository with copier: the questions are asked at a terminal, or "
         "given with --data (--defaults takes the rest). A refused answer says which rule failed and a "
         "valid example, and leaves DEST as it was. Then it prints what to type next.",
-        example="goldenpath new --data repo_name=rtl-forecasting-demand-weekly --data team=ds-rtl --defaults",
+        example=f"goldenpath new --data repo_name={name} --data team={team} --defaults",
         handler=_new,
     )
     new.add_argument("dest", nargs="?", metavar="DEST", help="directory to create (default: ./<repo_name>)")
