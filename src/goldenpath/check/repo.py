@@ -4,7 +4,9 @@ Data scientists rename things by hand; this check (a pre-commit hook and a
 step of the central test workflow) catches a package directory, job, tag or
 Unity Catalog name that no longer matches the repo name, and says where, as
 `file:line: rule: message`. In a serving repo it also checks the serving
-wiring: the endpoint's name, its cost tags and its inference table.
+wiring: the endpoint's name, its cost tags and its inference table. The
+bundle files are the ones the Databricks CLI loads (`goldenpath.bundle`):
+`databricks.yml` and every file its `include:` names.
 """
 
 from __future__ import annotations

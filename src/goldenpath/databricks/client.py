@@ -132,8 +132,12 @@ def _answers(host: str, bound: float) -> bool:
     url = host if "://" in host else f"https://{host}"
     try:
         requests.head(url, timeout=bound, allow_redirects=False)
-    except requests.RequestException:
+    except requests.exceptions.SSLError:
+        return True  # it answered; the SDK says what is wrong with its certificate
+    except (requests.ConnectionError, requests.Timeout):
         return False
+    except requests.RequestException:
+        return True  # not a URL requests can send to: the SDK's configuration error says so
     return True
 
 
