@@ -39,4 +39,4 @@ def check_request(new: NewRepo, settings: Settings) -> None:
     if not GITHUB_LOGIN.fullmatch(new.requester):
         errors.append(f"requester {new.requester!r} is not a GitHub login (letters, digits, single '-')")
     if errors:
-        raise Refused("\n".join(errors), "nothing was written; fix the request and run it again")
+        raise Refused("\n".join(errors), "refused, nothing was written; fix the request and run it again")
