@@ -94,7 +94,10 @@ def workspace_failures(host: str) -> Iterator[None]:
         raise Refused(f"{host} failed the request: {_said(exc)}", "nothing was changed") from None
     except (TimeoutError, requests.ConnectionError, requests.Timeout):
         raise unreachable(host) from None
-    except ValueError as exc:  # how the SDK reports a refused OAuth token exchange
+    except ValueError as exc:
+        if not _raised_by_sdk(exc):
+            raise
+        # How the SDK reports a refused OAuth token exchange (or refresh, in a long smoke run).
         raise CredentialError(f"{host} refused the credentials: {_said(exc)}", AUTH_HELP) from None
 
 
@@ -139,6 +142,16 @@ def _answers(host: str, bound: float) -> bool:
     except requests.RequestException:
         return True  # not a URL requests can send to: the SDK's configuration error says so
     return True
+
+
+def _raised_by_sdk(exc: BaseException) -> bool:
+    """Whether the innermost frame of `exc`'s traceback is databricks-sdk's code."""
+    trace = exc.__traceback__
+    while trace is not None and trace.tb_next is not None:
+        trace = trace.tb_next
+    return trace is not None and str(trace.tb_frame.f_globals.get("__name__", "")).startswith(
+        "databricks.sdk"
+    )
 
 
 def _said(exc: BaseException) -> str:
