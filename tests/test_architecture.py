@@ -17,10 +17,12 @@ from rendering import REPO_ROOT
 SRC = REPO_ROOT / "src"
 PACKAGE = SRC / "goldenpath"
 MAX_LINES = 450
-# Every capability is a package with its library and its command module.
-CAPABILITIES = ("new", "check", "update", "databricks", "create_repo", "fleet", "release")
 # The service clients, which capabilities use and which use no capability.
 SERVICES = ("github", "databricks")
+# Every other package is a capability, with its library and its command module (databricks is both).
+CAPABILITIES = tuple(
+    sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file() and p.name != "github")
+)
 
 
 def module_name(path: Path, src: Path) -> str:
