@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from goldenpath.fleet.bundle import Bundle, line_of, read_bundle, task_parameters
+from goldenpath.bundle import Bundle, line_of, read_bundle, task_parameters
 from goldenpath.fleet.facts import README_FILE, RepoFacts
 from goldenpath.fleet.model import Evidence, StatementInfo, Verdict
 from goldenpath.fleet.workflows import DEPLOYS, TEST, CentralCall
