@@ -238,6 +238,36 @@ def install(fake: FakeGitHub) -> None:
         repo["topics"] = list((request.body or {}).get("names", []))
         return Reply(200, {"names": repo["topics"]})
 
+    @fake.route("GET", "/repos/{owner}/{repo}/branches")
+    def list_branches(fake: FakeGitHub, request: Request) -> Reply:
+        owner, name = request.params["owner"], request.params["repo"]
+        repo = find_repo(fake, owner, name)
+        if repo is None:
+            return Reply(404, {"message": "Not Found"})
+        names = sorted(repo.get("_branches", {}))
+        if fake.git_root is not None and git_dir(fake, owner, name).exists():
+            listed = subprocess.run(
+                [
+                    "git",
+                    "-C",
+                    str(git_dir(fake, owner, name)),
+                    "for-each-ref",
+                    "--format=%(refname:short)",
+                    "refs/heads",
+                ],
+                capture_output=True,
+                text=True,
+            )
+            names = sorted(listed.stdout.split())
+        api = f"{fake.url}/repos/{owner}/{name}"
+        branches = []
+        for branch in names:
+            sha = branch_sha(fake, owner, name, branch) or ""
+            branches.append(
+                {"name": branch, "commit": {"sha": sha, "url": f"{api}/commits/{sha}"}, "protected": False}
+            )
+        return page(request, branches, fake.url)
+
     @fake.route("GET", "/repos/{owner}/{repo}/branches/{branch}")
     def get_branch(fake: FakeGitHub, request: Request) -> Reply:
         owner, name, branch = request.params["owner"], request.params["repo"], request.params["branch"]
