@@ -21,10 +21,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from fakes.github import FakeGitHub, start_fake_github
-from fakes.github.fleet import seed_fleet, template_files
-from goldenpath.fleet.facts import FleetApi
+from fakes.github.fleet_seed import seed_fleet, template_files
+from goldenpath.fleet.facts import connect
 from goldenpath.fleet.scan import scan_fleet
-from goldenpath.github.client import GitHubEnv, api_client
+from goldenpath.github.client import GitHubEnv
 from goldenpath.settings import load_settings
 from rendering import EXAMPLE_ANSWERS, REPO_ROOT, copier_copy
 
@@ -51,7 +51,7 @@ def main() -> None:
         base = template_files(rendered)
     with start_fake_github() as fake:
         fleet = seed_fleet(fake, base, org=settings.org, central_repo=settings.central_repo, size=args.repos)
-        api = FleetApi(api_client(GitHubEnv(token=fake.token, api_url=fake.url), http_cache=True))
+        api = connect(GitHubEnv(token=fake.token, api_url=fake.url))
         unchanged = {
             name
             for kind, names in fleet.kinds.items()

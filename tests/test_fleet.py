@@ -20,14 +20,15 @@ from typing import Any
 import pytest
 
 from fakes.github import FakeGitHub, start_fake_github
-from fakes.github.fleet import NEWEST, SHA_PIN, Fleet, push_files, seed_fleet, template_files
+from fakes.github.fleet import push_files
+from fakes.github.fleet_seed import NEWEST, SHA_PIN, Fleet, seed_fleet, template_files
 from fakes.github.repos import find_repo
 from fakes.github.server import Reply
 from goldenpath.cli import main
-from goldenpath.fleet.facts import FleetApi
+from goldenpath.fleet.facts import connect
 from goldenpath.fleet.scan import scan_fleet
 from goldenpath.fleet.statements import MANUAL, STATEMENTS, TEMPLATE_README_HEADINGS
-from goldenpath.github.client import GitHubEnv, api_client
+from goldenpath.github.client import GitHubEnv
 from goldenpath.settings import load_settings
 from rendering import BIN, EXAMPLE_ANSWERS, REPO_ROOT, copier_copy
 
@@ -104,6 +105,7 @@ def test_scan_reports_every_fleet_repo_and_nothing_else(scanned: Scanned) -> Non
         "repo": SETTINGS.central_slug,
         "release_line": SETTINGS.release_line,
         "newest_release": NEWEST,
+        "newest_release_overall": NEWEST,
         "releases": ["v1.2.0", "v1.1.0", "v1.0.0", "v0.9.0"],
     }
     assert [s["id"] for s in scanned.report["statements"]] == STATEMENT_IDS
@@ -224,7 +226,8 @@ def test_unsupported_major(scanned: Scanned) -> None:
     repo = scanned.kind("unsupported")
     assert repo["template"]["status"] == "unsupported-major"
     assert repo["template"]["version"] == "v0.9.0"
-    assert repo["template"]["newest_in_line"] == "v0.9.0"
+    assert repo["template"]["newest_in_line"] == NEWEST  # the supported line's newest, where it should move
+    assert repo["template"]["behind"] is None  # releases of another major do not count
 
 
 def test_off_road_repo(scanned: Scanned) -> None:
@@ -303,11 +306,12 @@ def test_html_page_is_self_contained(scanned: Scanned) -> None:
 
 
 def test_second_scan_costs_at_most_four_calls_per_unchanged_repo_and_sees_changes(
-    template_base: dict[str, str],
+    template_base: dict[str, str], request: pytest.FixtureRequest
 ) -> None:
     with start_fake_github() as fake:
         fleet = seed_fleet(fake, template_base, org=ORG, central_repo=SETTINGS.central_repo, size=40)
-        api = FleetApi(api_client(GitHubEnv(token=fake.token, api_url=fake.url), http_cache=True))
+        api = connect(GitHubEnv(token=fake.token, api_url=fake.url))
+        request.addfinalizer(api.close)
         scan_fleet(api, SETTINGS, concurrency=4)
         compliant, other = fleet.kinds["compliant"][:2]
         before = len(fake.calls)
@@ -457,8 +461,8 @@ def test_missing_endpoints_and_a_token_without_administration_read(template_base
             return None
 
         fake.faults.append(refuse)
-        api = FleetApi(api_client(GitHubEnv(token=fake.token, api_url=fake.url), http_cache=True))
-        rows = {row.name: row for row in scan_fleet(api, SETTINGS, concurrency=4).repos}
+        with connect(GitHubEnv(token=fake.token, api_url=fake.url)) as api:
+            rows = {row.name: row for row in scan_fleet(api, SETTINGS, concurrency=4).repos}
     classic = rows[name]
     assert classic.error is None
     assert classic.maturity["11/18/30/34"].result == "unknown"

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from goldenpath.fleet.discovery import names_central
-from goldenpath.fleet.facts import Approvals, RepoFacts
+from goldenpath.fleet.facts import RepoFacts
+from goldenpath.fleet.protection import Approvals
+from goldenpath.fleet.release_line import ReleaseLine, central_releases
 from goldenpath.fleet.statements import Subject, assess
-from goldenpath.fleet.versions import central_releases, template_drift
+from goldenpath.fleet.versions import template_drift
 from goldenpath.fleet.workflows import central_calls, ref_kind, usage
 
 CENTRAL = "acme-retail/goldenpath"
@@ -36,14 +38,14 @@ def test_central_releases_are_the_exact_tags_newest_first() -> None:
         ("v1.2.0", "current", "v1.2.0", 0),
         ("v1.0.0", "behind", "v1.0.0", 2),
         ("v1.0.0-3-gabc1234", "behind", "v1.0.0", 2),  # copier's describe past a tag
-        ("v0.9.0", "unsupported-major", "v0.9.0", 0),
+        ("v0.9.0", "unsupported-major", "v0.9.0", None),
         ("v1.3.0-rc.1", "unknown", None, None),  # a pre-release is no release a repo can be on
         ("0123456789abcdef0123456789abcdef01234567", "unknown", None, None),
         (None, "unknown", None, None),
     ],
 )
 def test_template_drift(commit: str | None, status: str, version: str | None, behind: int | None) -> None:
-    drift = template_drift(commit, RELEASES, "v1")
+    drift = template_drift(commit, ReleaseLine("v1", tuple(RELEASES)))
     assert (drift.status, drift.version, drift.behind) == (status, version, behind)
     assert drift.reason
 

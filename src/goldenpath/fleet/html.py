@@ -14,6 +14,7 @@ from goldenpath.fleet.cells import (
     MARK,
     ci_cell,
     maturity_cell,
+    newer_major_note,
     number_ranges,
     pr_cell,
     template_cell,
@@ -51,6 +52,7 @@ def html_page(report: FleetReport) -> str:
 <p class="meta">Scanned {escape(report.generated_at)} &middot; central repo <code>{escape(report.central)}</code> &middot;
 newest release of <code>{escape(report.release_line)}</code>: <code>{escape(report.newest_release or "none")}</code> &middot;
 schema v{SCHEMA_VERSION}</p>
+{_newer_major(report)}
 </header>
 <section class="cards">{"".join(f'<div class="card"><b>{value}</b><span>{escape(label)}</span></div>' for label, value in cards)}</section>
 <section class="charts">
@@ -159,7 +161,6 @@ def _version_chart(report: FleetReport) -> str:
     counts = report.version_counts()
     if not counts:
         return "<p>No repos.</p>"
-    newest, line_major = report.newest_release, report.release_line
     top = max(counts.values())
     bar, gap, height = 56, 16, 180
     width = len(counts) * (bar + gap) + gap
@@ -167,24 +168,24 @@ def _version_chart(report: FleetReport) -> str:
         f'<svg role="img" aria-label="template version distribution" viewBox="0 0 {width} {height + 40}" width="{width}" height="{height + 40}">'
     ]
     for index, (version, count) in enumerate(counts.items()):
-        status = (
-            "current"
-            if version == newest
-            else "unknown"
-            if version == "unknown"
-            else "behind"
-            if version.startswith(line_major + ".")
-            else "unsupported-major"
-        )
+        status = "unknown" if version == "unknown" else report.line.status_of(version)
         h = max(2, round(height * count / top))
         x = gap + index * (bar + gap)
         parts.append(
-            f'<g><title>{escape(version)}: {count} repos</title><rect x="{x}" y="{height - h + 16}" width="{bar}" height="{h}" fill="{_COLORS[status]}" rx="3"/>'
+            f'<g class="version" data-version="{escape(version)}" data-status="{status}"><title>{escape(version)}: {count} repos</title><rect x="{x}" y="{height - h + 16}" width="{bar}" height="{h}" fill="{_COLORS[status]}" rx="3"/>'
             f'<text x="{x + bar / 2}" y="{height - h + 11}" text-anchor="middle">{count}</text>'
             f'<text x="{x + bar / 2}" y="{height + 32}" text-anchor="middle">{escape(version)}</text></g>'
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _newer_major(report: FleetReport) -> str:
+    note = newer_major_note(report)
+    if note is None:
+        return ""
+    text = escape(note).replace("`goldenpath", "<code>goldenpath").replace("`", "</code>")
+    return f'<p class="newer-major" id="newer-major">{text}.</p>'
 
 
 def _statement_chart(report: FleetReport) -> str:
@@ -212,7 +213,7 @@ def _statement_chart(report: FleetReport) -> str:
 _CSS = """
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 24px 40px;color:#1b1f24}
 h1{margin:18px 0 2px;font-size:22px}h2{font-size:17px;margin:22px 0 8px}
-.meta{color:#57606a;margin:0 0 12px}code{background:#f3f4f6;padding:0 3px;border-radius:3px}
+.meta{color:#57606a;margin:0 0 12px}.newer-major{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:4px 10px;display:inline-block}code{background:#f3f4f6;padding:0 3px;border-radius:3px}
 .cards{display:flex;flex-wrap:wrap;gap:10px}.card{border:1px solid #d0d7de;border-radius:6px;padding:8px 14px;min-width:110px}
 .card b{display:block;font-size:22px}.card span{color:#57606a;font-size:12px}
 .charts{display:flex;flex-wrap:wrap;gap:28px;margin-top:14px}figure{margin:0}figcaption{font-weight:600;margin-bottom:4px}

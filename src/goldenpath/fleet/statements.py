@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from goldenpath.fleet.bundle import Bundle, line_of, read_bundle, task_parameters
-from goldenpath.fleet.facts import README_FILE, RepoFacts
+from goldenpath.fleet.facts import CODEOWNERS_PATHS, README_FILE, RepoFacts
 from goldenpath.fleet.model import Evidence, StatementInfo, Verdict
 from goldenpath.fleet.workflows import DEPLOYS, TEST, CentralCall
 from goldenpath.settings import DEPLOYED_ENVIRONMENTS
 
 ASSESSMENT_SIZE = 60
-CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 # The `##` headings the template's README.md writes (tests/test_fleet.py keeps this in step with it).
 TEMPLATE_README_HEADINGS = (
     "Names (derived from the repository name; do not rename by hand)",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # githubkit takes ~2 s to import: only commands that call GitHub pay for it
+    import httpx
     from githubkit import GitHub, TokenAuthStrategy
 
 from goldenpath.errors import CredentialError
@@ -72,11 +73,14 @@ def github_env(environ: Mapping[str, str] | None = None) -> GitHubEnv:
     )
 
 
-def api_client(env: GitHubEnv, *, http_cache: bool = False) -> GitHub[TokenAuthStrategy]:
+def api_client(
+    env: GitHubEnv, *, http_cache: bool = False, transport: httpx.BaseTransport | None = None
+) -> GitHub[TokenAuthStrategy]:
     """A githubkit client for `env`.
 
     The HTTP cache is off by default: a command that writes must read what it
-    just wrote, not a cached copy. Read-only scans may turn it on (ETags).
+    just wrote, not a cached copy. Read-only scans may turn it on (ETags), or
+    bring their own `transport` (the fleet's persistent conditional-request cache).
     """
     from githubkit import GitHub, TokenAuthStrategy
     from githubkit.retry import RetryChainDecision, RetryRateLimit, RetryServerError
@@ -84,4 +88,10 @@ def api_client(env: GitHubEnv, *, http_cache: bool = False) -> GitHub[TokenAuthS
     # One retry after a rate limit (at the time GitHub names) and one after a 5xx
     # (after 1 s): enough for a blip; an outage is reported, and a rerun resumes.
     retry = RetryChainDecision(RetryRateLimit(max_retry=1), RetryServerError(max_retry=1))
-    return GitHub(TokenAuthStrategy(env.token), base_url=env.api_url, http_cache=http_cache, auto_retry=retry)
+    return GitHub(
+        TokenAuthStrategy(env.token),
+        base_url=env.api_url,
+        http_cache=http_cache,
+        auto_retry=retry,
+        transport=transport,
+    )
