@@ -107,6 +107,12 @@ def _outputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--history", metavar="DIR", type=Path, help="earlier JSON reports, for trends and campaign progress"
     )
+    parser.add_argument(
+        "--campaign-issues",
+        metavar="DIR",
+        type=Path,
+        help="write each campaign's issue body (markdown) to DIR/<campaign>.md",
+    )
     parser.add_argument("--settings", help="settings file (default: the bundled goldenpath.yml)")
 
 
@@ -122,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     from goldenpath.github.client import github_env
 
     shard = Shard.parse(args.shard) if args.shard else WHOLE
-    _retries_as_progress_lines()
+    _retries_as_entrylines()
     settings = load_settings(args.settings)
     api = connect(github_env(), args.cache)
     try:
@@ -184,11 +190,12 @@ def run_plan(args: argparse.Namespace) -> int:
 
 def _finish(report: FleetReport, args: argparse.Namespace, settings: Settings) -> int:
     """Derive the scorecard, write every output, and say whether the report is complete (exit 3 if not)."""
+    from goldenpath.fleet.campaigns import issue_markdown
     from goldenpath.fleet.config import fleet_config
     from goldenpath.fleet.history import read_history
     from goldenpath.fleet.html import html_page
     from goldenpath.fleet.levels import definitions
-    from goldenpath.fleet.markdown import markdown
+    from goldenpath.fleet.markdown import STEP_SUMMARY_LIMIT, markdown
     from goldenpath.fleet.scorecard import build
     from goldenpath.fleet.terminal import table
 
@@ -205,7 +212,13 @@ def _finish(report: FleetReport, args: argparse.Namespace, settings: Settings) -
         if path:
             Path(path).write_text(text, encoding="utf-8")
             print(f"wrote {path}", file=sys.stderr)
-    write_step_summary(summary)
+    if args.campaign_issues is not None:
+        args.campaign_issues.mkdir(parents=True, exist_ok=True)
+        for entry in report.scorecard.campaigns:
+            path = args.campaign_issues / f"{entry.campaign.slug}.md"
+            path.write_text(issue_markdown(entry, report.org), encoding="utf-8")
+            print(f"wrote {path}", file=sys.stderr)
+    write_step_summary(markdown(report, limit=STEP_SUMMARY_LIMIT))
     sys.stdout.write(table(report))
     scan = report.scan
     if not scan.complete:
@@ -227,7 +240,7 @@ class _OneLine(logging.Handler):
         progress(f"github: {record.getMessage()}; retrying")
 
 
-def _retries_as_progress_lines() -> None:
+def _retries_as_entrylines() -> None:
     logger = logging.getLogger("githubkit")
     if not any(isinstance(handler, _OneLine) for handler in logger.handlers):
         logger.addHandler(_OneLine())

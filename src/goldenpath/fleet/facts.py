@@ -18,6 +18,8 @@ judged, so its row gets an `error` and every verdict stays unknown.
 from __future__ import annotations
 
 import base64
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +44,7 @@ CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 UPDATE_BRANCH = "goldenpath/update"
 # Store memo kinds.
 TREE, BLOB = "tree", "blob"
+_TEXTS_IN_MEMORY = 2048
 
 
 class BranchGone(Exception):
@@ -102,6 +105,8 @@ class FleetApi:
         self.now = now
         self.max_pages = max_pages
         self._transport = transport
+        self._texts: OrderedDict[str, str] = OrderedDict()  # the latest file texts by blob SHA, in memory
+        self._texts_lock = threading.Lock()
 
     def __enter__(self) -> FleetApi:
         return self
@@ -138,9 +143,9 @@ class FleetApi:
     def file_text(self, owner: str, repo: str, path: str, ref: str, sha: str | None = None) -> str | None:
         """A file's text (None when absent); with the blob `sha` from a tree, a kept copy costs nothing."""
         if sha is not None:
-            kept = self.store.memo(BLOB, sha)
+            kept = self._remembered(sha)
             if kept is not None:
-                return str(kept)
+                return kept
         try:
             content: Any = self.gh.rest.repos.get_content(owner, repo, path, ref=ref).json()
         except RequestFailed as exc:
@@ -152,6 +157,21 @@ class FleetApi:
         text = base64.b64decode(content.get("content", "")).decode("utf-8", errors="replace")
         self.store.put_memo(BLOB, str(content.get("sha") or sha), text)
         return text
+
+    def _remembered(self, sha: str) -> str | None:
+        """A file text by blob SHA: from memory (the template's files repeat across repos), else the store."""
+        with self._texts_lock:
+            if sha in self._texts:
+                self._texts.move_to_end(sha)
+                return self._texts[sha]
+        kept = self.store.memo(BLOB, sha)
+        if kept is None:
+            return None
+        with self._texts_lock:
+            self._texts[sha] = str(kept)
+            if len(self._texts) > _TEXTS_IN_MEMORY:
+                self._texts.popitem(last=False)
+        return str(kept)
 
     # -- one repo ----------------------------------------------------------------
     def known_sha(self, full_name: str, path: str, repo: dict[str, Any]) -> str | None:

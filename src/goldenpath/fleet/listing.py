@@ -52,6 +52,8 @@ def read_all(
             raise Outage(f"{what}: the next page is on another host ({next_url.host})", _FIX)
         if str(next_url) in followed:
             raise Outage(f"{what}: page {number} links back to a page already read", _FIX)
+        if number == max_pages:
+            break
         followed.add(str(next_url))
         response = gh.request("GET", next_url)
     raise Outage(f"{what}: still more after {max_pages} pages; stopped rather than read forever", _FIX)

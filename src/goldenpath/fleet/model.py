@@ -265,7 +265,8 @@ class FleetReport:
         }
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
+        """Compact JSON (the C encoder: a report of thousands of repos is written in a second); `jq .` indents it."""
+        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 _UNKNOWN = Verdict("unknown", "")
@@ -279,6 +280,8 @@ def _count(values: Any) -> dict[str, int]:
 
 
 def _repo_json(repo: RepoReport, scorecard: Scorecard | None) -> dict[str, Any]:
+    """Written out field by field: `dataclasses.asdict` deep-copies, too slow for thousands of repos."""
+    template, workflows, pr, ci, owner = repo.template, repo.workflows, repo.update_pr, repo.ci, repo.owner
     return {
         "name": repo.name,
         "full_name": repo.full_name,
@@ -287,12 +290,61 @@ def _repo_json(repo: RepoReport, scorecard: Scorecard | None) -> dict[str, Any]:
         "discovered_by": repo.discovered_by,
         "archived": repo.archived,
         "error": repo.error,
-        "template": asdict(repo.template),
-        "workflows": asdict(repo.workflows),
-        "update_pr": asdict(repo.update_pr) if repo.update_pr else None,
-        "ci": asdict(repo.ci) if repo.ci else None,
-        "maturity": {key: asdict(verdict) for key, verdict in repo.maturity.items()},
+        "template": {
+            "status": template.status,
+            "version": template.version,
+            "commit": template.commit,
+            "newest_in_line": template.newest_in_line,
+            "behind": template.behind,
+            "reason": template.reason,
+        },
+        "workflows": {
+            "status": workflows.status,
+            "uses": [
+                {
+                    "file": use.file,
+                    "line": use.line,
+                    "workflow": use.workflow,
+                    "ref": use.ref,
+                    "kind": use.kind,
+                    "url": use.url,
+                }
+                for use in workflows.uses
+            ],
+            "missing": list(workflows.missing),
+        },
+        "update_pr": (
+            {"number": pr.number, "url": pr.url, "opened_at": pr.opened_at, "age_days": pr.age_days}
+            if pr
+            else None
+        ),
+        "ci": (
+            {
+                "workflow": ci.workflow,
+                "status": ci.status,
+                "conclusion": ci.conclusion,
+                "url": ci.url,
+                "at": ci.at,
+            }
+            if ci
+            else None
+        ),
+        "maturity": {key: _verdict_json(verdict) for key, verdict in repo.maturity.items()},
         "automated_statements_all_pass": repo.mature,
-        "owner": asdict(repo.owner) if repo.owner else None,
+        "owner": (
+            {"name": owner.name, "kind": owner.kind, "source": owner.source, "url": owner.url}
+            if owner
+            else None
+        ),
         **(scorecard.repo_json(repo) if scorecard else {}),
+    }
+
+
+def _verdict_json(verdict: Verdict) -> dict[str, Any]:
+    return {
+        "result": verdict.result,
+        "reason": verdict.reason,
+        "evidence": [
+            {"source": e.source, "ref": e.ref, "detail": e.detail, "url": e.url} for e in verdict.evidence
+        ],
     }

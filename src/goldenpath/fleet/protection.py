@@ -2,7 +2,11 @@
 
 Approvals come from rulesets (`GET .../rules/branches/{branch}`) or classic
 branch protection; whichever required approvals last scan is asked first, and
-the other only when the first requires none (an unprotected branch costs both).
+the other only when the first requires none. Classic protection is read only
+when the branch says it is `protected`: GitHub answers an unprotected branch's
+protection with a 404, which no conditional request can make free, while the
+branch itself revalidates to a 304. For the same reason the prd environment is
+found in the environment list, not by a GET that answers 404 when it is absent.
 """
 
 from __future__ import annotations
@@ -36,9 +40,9 @@ Source = Callable[[GitHub[TokenAuthStrategy], str, str, str, str], Approvals]
 def approvals(
     gh: GitHub[TokenAuthStrategy], store: Store, owner: str, name: str, branch: str, html_url: str
 ) -> Approvals:
-    sources: list[Source] = [ruleset_approvals, protection_approvals]
+    sources: list[Source] = [ruleset_approvals, protection_if_protected]
     if store.memo(APPROVAL_SOURCE, f"{owner}/{name}") == "branch_protection":
-        sources.reverse()
+        sources = [protection_approvals, ruleset_approvals]  # known to be protected: no need to ask
     best = Approvals(None)
     for source in sources:
         found = source(gh, owner, name, branch, html_url)
@@ -74,6 +78,16 @@ def ruleset_approvals(
     return best
 
 
+def protection_if_protected(
+    gh: GitHub[TokenAuthStrategy], owner: str, name: str, branch: str, html_url: str
+) -> Approvals:
+    """Classic protection, read only when the branch says it is protected (see the module docstring)."""
+    about: Any = or_absent(lambda: gh.rest.repos.get_branch(owner, name, branch), {})
+    if not about.get("protected"):
+        return Approvals(None)
+    return protection_approvals(gh, owner, name, branch, html_url)
+
+
 def protection_approvals(
     gh: GitHub[TokenAuthStrategy], owner: str, name: str, branch: str, html_url: str
 ) -> Approvals:
@@ -101,11 +115,14 @@ def protection_approvals(
 def prd_reviewers(
     gh: GitHub[TokenAuthStrategy], owner: str, name: str, html_url: str
 ) -> tuple[Evidence, ...]:
-    environment: Any = or_absent(lambda: gh.rest.repos.get_environment(owner, name, PRD_ENVIRONMENT), None)
-    if environment is None:
+    listed: Any = or_absent(lambda: gh.rest.repos.get_all_environments(owner, name, per_page=100), {})
+    found_env = next((e for e in listed.get("environments") or [] if e.get("name") == PRD_ENVIRONMENT), None)
+    if found_env is None and int(listed.get("total_count") or 0) > len(listed.get("environments") or []):
+        found_env = or_absent(lambda: gh.rest.repos.get_environment(owner, name, PRD_ENVIRONMENT), None)
+    if found_env is None:
         return ()
     found = []
-    for rule in environment.get("protection_rules") or []:
+    for rule in found_env.get("protection_rules") or []:
         if rule.get("type") == "required_reviewers" and rule.get("reviewers"):
             who = ", ".join(_reviewer(reviewer) for reviewer in rule["reviewers"])
             found.append(

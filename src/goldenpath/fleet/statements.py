@@ -9,6 +9,7 @@ API field). The assessment has 60 statements; the repo is "mature" when all of
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,10 +46,16 @@ class Subject:
 
     @classmethod
     def of(cls, facts: RepoFacts, calls: list[CentralCall]) -> Subject:
-        return cls(facts, calls, read_bundle(facts.files))
+        return cls(facts, calls, _bundle(tuple(sorted(facts.files.items()))))
 
 
 Check = Callable[[Subject], Verdict]
+
+
+@functools.lru_cache(maxsize=256)
+def _bundle(files: tuple[tuple[str, str], ...]) -> Bundle | None:
+    """The bundle of these exact files, read once per scan however many repos hold them (shared: read only)."""
+    return read_bundle(dict(files))
 
 
 def _pass(reason: str, *evidence: Evidence) -> Verdict:

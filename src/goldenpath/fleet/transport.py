@@ -107,6 +107,7 @@ class CachingTransport(httpx.BaseTransport):
         response = self.inner.handle_request(request)
         self.meter.observe(response)
         if response.status_code == 304 and cached is not None:
+            response.read()  # the (empty) body to its end, so the connection goes back to the pool
             response.close()
             return _replay(request, cached, response.headers)
         if response.status_code == 200 and (

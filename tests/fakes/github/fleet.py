@@ -61,11 +61,16 @@ def push_files(fake: FakeGitHub, owner: str, name: str, changes: dict[str, str |
         repo["pushed_at"] = stamp(datetime.now(UTC) + timedelta(seconds=fake.new_id()))
 
 
+def _branches(repo: dict[str, Any]) -> set[str]:
+    """Branches holding `_files` (they all do, as seeded): `_branches`, else just the default branch."""
+    return set(repo.get("_branches") or {repo["default_branch"]: ""})
+
+
 def install(fake: FakeGitHub) -> None:
     @fake.route("GET", "/repos/{owner}/{repo}/git/trees/{ref}")
     def get_tree(fake: FakeGitHub, request: Request) -> Reply:
         repo = find_repo(fake, request.params["owner"], request.params["repo"])
-        if repo is None or request.params["ref"] != repo["default_branch"]:
+        if repo is None or request.params["ref"] not in _branches(repo):
             return _NOT_FOUND
         files: dict[str, str] = repo.get("_files", {})
         if not files:
@@ -108,7 +113,7 @@ def install(fake: FakeGitHub) -> None:
     def get_content(fake: FakeGitHub, request: Request) -> Reply:
         repo = find_repo(fake, request.params["owner"], request.params["repo"])
         ref = request.query.get("ref", repo["default_branch"] if repo else "")
-        if repo is None or ref != repo["default_branch"]:
+        if repo is None or ref not in _branches(repo):
             return _NOT_FOUND
         path = request.params["path"]
         text = repo.get("_files", {}).get(path)

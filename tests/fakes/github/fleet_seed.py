@@ -25,6 +25,7 @@ from fakes.github.server import FakeGitHub, Reply
 CENTRAL_TAGS = ("v0.9.0", "v1.0.0", "v1.1.0", "v1.2.0", "v1")
 NEWEST = "v1.2.0"
 SHA_PIN = "0123456789abcdef0123456789abcdef01234567"
+HANDED_TO = "ds-ecm"  # the team the classic-protection repos were handed to (their CODEOWNERS)
 # Repos of each kind, in turn, until the fleet has its size.
 KINDS = ("compliant", "behind", "pinned", "sha", "unsupported", "off-road", "unprotected", "classic", "bare")
 # One repo each, besides the kinds.
@@ -61,13 +62,24 @@ def template_files(root: Path) -> dict[str, str]:
 
 
 def seed_fleet(
-    fake: FakeGitHub, base: dict[str, str], *, org: str, central_repo: str, size: int = 500
+    fake: FakeGitHub,
+    base: dict[str, str],
+    *,
+    org: str,
+    central_repo: str,
+    size: int = 500,
+    central_tags: Iterable[str] = CENTRAL_TAGS,
 ) -> Fleet:
     """Seed the central repo and `size` repos: every kind, in turn, plus one of each special."""
     now = datetime.now(UTC)
     fleet = Fleet(org, f"{org}/{central_repo}", now)
     add_repo(
-        fake, org, central_repo, topics=["goldenpath-central"], _tags=list(reversed(CENTRAL_TAGS)), _files={}
+        fake,
+        org,
+        central_repo,
+        topics=["goldenpath-central"],
+        _tags=list(reversed(list(central_tags))),
+        _files={},
     )
     names = [(kind, f"{kind}-0") for kind in SPECIAL]
     names += [
@@ -97,6 +109,8 @@ def _seed_repo(fake: FakeGitHub, fleet: Fleet, base: dict[str, str], kind: str, 
         files["README.md"] = (
             base["README.md"] + "\n## Model card\n\nWhat the model predicts, on which data, and its limits.\n"
         )
+    if kind == "classic":  # handed to another team: CODEOWNERS says so, the answers still name the first
+        files[".github/CODEOWNERS"] = f"# Handed over.\n* @{org}/{HANDED_TO}\n"
     if kind == "pinned":
         files.update(_retag(files, "@v1\n", "@v1.1.0\n"))
     if kind == "sha":
