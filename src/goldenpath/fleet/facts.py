@@ -43,7 +43,7 @@ CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 # The branch `goldenpath update` pushes its pull request from.
 UPDATE_BRANCH = "goldenpath/update"
 # Store memo kinds.
-TREE, BLOB = "tree", "blob"
+TREE, BLOB, OUTSIDER = "tree", "blob", "outsider"
 _TEXTS_IN_MEMORY = 2048
 
 
@@ -178,6 +178,19 @@ class FleetApi:
         """The blob SHA of `path` from the previous scan's tree, if nothing was pushed since."""
         memo = self._unchanged_tree(full_name, repo)
         return None if memo is None else memo["paths"].get(path)
+
+    def known_outsider(self, repo: dict[str, Any]) -> bool:
+        """True when the last scan found this repo not to be ours and nothing was pushed since.
+
+        Without the topic, only a `.copier-answers.yml` makes a repo ours, and that comes by a push:
+        an org's many other repos then cost no call (a missing file's 404 cannot be revalidated).
+        """
+        pushed_at = str(repo.get("pushed_at") or "")
+        return bool(pushed_at) and self.store.memo(OUTSIDER, repo["full_name"]) == pushed_at
+
+    def remember_outsider(self, repo: dict[str, Any]) -> None:
+        if repo.get("pushed_at"):
+            self.store.put_memo(OUTSIDER, repo["full_name"], str(repo["pushed_at"]))
 
     def repo_facts(self, repo: dict[str, Any], org: str, update_branch: str = UPDATE_BRANCH) -> RepoFacts:
         owner, name = repo["full_name"].split("/", 1)

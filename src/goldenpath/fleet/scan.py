@@ -146,6 +146,8 @@ def _scan_one(
     )
     try:
         if not row.discovered_by:
+            if api.known_outsider(repo):
+                return None
             text = api.file_text(
                 owner,
                 name,
@@ -154,6 +156,7 @@ def _scan_one(
                 api.known_sha(row.full_name, ANSWERS_FILE, repo),
             )
             if not names_central(answers_of(text), settings.central_slug):
+                api.remember_outsider(repo)
                 return None
         facts = api.repo_facts(repo, org)
         _judge(api, row, facts, settings, line)

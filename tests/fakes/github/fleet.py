@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 from fakes.github.repos import find_repo
@@ -59,6 +60,12 @@ def push_files(fake: FakeGitHub, owner: str, name: str, changes: dict[str, str |
             else:
                 files[path] = text
         repo["pushed_at"] = stamp(datetime.now(UTC) + timedelta(seconds=fake.new_id()))
+
+
+def _http_date(stamp: str) -> str:
+    """`Last-Modified` of a file: the repo's last push, as GitHub dates its contents."""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else datetime.now(UTC)
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
 def _branches(repo: dict[str, Any]) -> set[str]:
@@ -138,6 +145,7 @@ def install(fake: FakeGitHub) -> None:
                 "download_url": None,
                 "_links": {"self": f"{api}/contents/{path}", "git": f"{api}/git/blobs/{sha}", "html": html},
             },
+            {"Last-Modified": _http_date(str(repo.get("pushed_at") or ""))},
         )
 
     @fake.route("GET", "/repos/{owner}/{repo}/tags")

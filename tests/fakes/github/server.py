@@ -50,6 +50,7 @@ class Call:
     body: Any
     status: int
     authorization: str
+    headers: dict[str, str] = field(default_factory=dict)  # the request's, lower-case names
 
     @property
     def is_write(self) -> bool:
@@ -195,7 +196,7 @@ class FakeGitHub:
             if reply.status != 304:
                 self.rate_limit.spend()
             reply.headers = {**self.rate_limit.headers(), **reply.headers}
-            self.calls.append(Call(method, path, query, body, reply.status, authorization))
+            self.calls.append(Call(method, path, query, body, reply.status, authorization, headers))
         return reply
 
     def _answer(
