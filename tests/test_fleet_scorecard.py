@@ -15,8 +15,9 @@ import pytest
 
 import fleet_support
 from fleet_support import ORG, Scorecard, assert_valid, by_name
-from goldenpath.fleet.config import parse_fleet_config
-from goldenpath.settings import SettingsError
+from goldenpath.fleet.config import fleet_config, parse_fleet_config
+from goldenpath.settings import SettingsError, load_settings
+from rendering import REPO_ROOT
 
 template_base = fleet_support.template_base
 scorecard = fleet_support.scorecard
@@ -181,3 +182,8 @@ def test_fleet_settings_defaults_and_dates() -> None:
     assert [level.name for level in config.levels] == ["Bronze", "Silver", "Gold"]
     assert config.campaigns[0].goal.numbers == (20,) and config.campaigns[0].due == date(2026, 3, 31)
     assert config.shard_size == 1000
+
+
+def test_the_shipped_fleet_section_is_the_default() -> None:
+    """goldenpath.yml spells out the defaults a fork without the section gets: one meaning, two places in sync."""
+    assert fleet_config(load_settings(REPO_ROOT / "goldenpath.yml")) == parse_fleet_config(None)
