@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -47,9 +48,11 @@ def serve(repos: int) -> None:
         fake.rate_limit = RateLimit(limit=BUDGET, remaining=BUDGET)
         fleet = seed_fleet(fake, base, org=settings.org, central_repo=settings.central_repo, size=repos)
         print(json.dumps({"url": fake.url, "token": fake.token, "members": fleet.members}), flush=True)
-        for _request in sys.stdin:  # each line asks for the CPU seconds the fake has used so far
+        for request in sys.stdin:  # "cpu": the CPU seconds the fake has used so far; "rotate": a new token
+            if request.strip() == "rotate":
+                fake.token = fake.token + "-next"
             usage = resource.getrusage(resource.RUSAGE_SELF)
-            print(json.dumps({"cpu": usage.ru_utime + usage.ru_stime}), flush=True)
+            print(json.dumps({"cpu": usage.ru_utime + usage.ru_stime, "token": fake.token}), flush=True)
 
 
 def scan(args: list[str], env: dict[str, str]) -> dict[str, float]:
@@ -117,15 +120,24 @@ def main() -> None:
                 "| rate-limited calls per repo | peak RSS |"
             )
             print("|---|---:|---:|---:|---:|---:|---:|---:|")
-            for label in ("first", "second (new process, persisted cache)"):
+            labels = (
+                "first",
+                "second (new process, persisted cache)",
+                "second with a new token (an App's next installation token)",
+            )
+            for label in labels:
+                if label.startswith("second with a new token"):
+                    env["GITHUB_TOKEN"] = ask(server, "rotate")["token"]
                 before = fake_cpu(server)
-                figures = scan([*common, "--json", str(out / "fleet.json")], env)
+                figures = scan([*common, "--json", str(out / f"{label.split()[0]}.json")], env)
                 repos = max(figures["repos"], 1)
                 print(
                     f"| {label} | {figures['wall']:.1f} s | {figures['cpu']:.0f} s / {fake_cpu(server) - before:.0f} s "
                     f"| {figures['calls']:.0f} | {figures['not_modified']:.0f} | {figures['calls'] / repos:.2f} "
                     f"| {figures['counted'] / repos:.3f} | {figures['rss_mb']:.0f} MB |"
                 )
+            env["GITHUB_TOKEN"] = ask(server, "rotate")["token"]
+            (out / "first.json").rename(out / "fleet.json")
             shards = []
             for index in range(1, 5):
                 shard = out / f"shard-{index}.json"
@@ -155,6 +167,9 @@ def main() -> None:
             )
             same = _without_scan(out / "merged.json") == _without_scan(out / "fleet.json")
             print(f"merged report equals the single scan's (apart from the scan block): {same}")
+            print(
+                f"judging one repo whose files are all new (parsing its YAML): {judging_cost():.0f} ms of CPU"
+            )
     finally:
         server.stdin.close()
         server.wait(timeout=30)
@@ -171,11 +186,51 @@ print(json.dumps({"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss /
 """
 
 
-def fake_cpu(server: subprocess.Popen[str]) -> float:
+def ask(server: subprocess.Popen[str], request: str) -> dict[str, Any]:
     assert server.stdin is not None and server.stdout is not None
-    server.stdin.write("cpu\n")
+    server.stdin.write(request + "\n")
     server.stdin.flush()
-    return float(json.loads(server.stdout.readline())["cpu"])
+    answer: dict[str, Any] = json.loads(server.stdout.readline())
+    return answer
+
+
+def fake_cpu(server: subprocess.Popen[str]) -> float:
+    return float(ask(server, "cpu")["cpu"])
+
+
+def judging_cost(runs: int = 40) -> float:
+    """CPU milliseconds to judge one repo whose files are all new (no text seen before): a real org's case."""
+    from fakes.github.fleet_seed import template_files
+    from goldenpath.fleet.facts import RepoFacts
+    from goldenpath.fleet.protection import Approvals
+    from goldenpath.fleet.statements import Subject, assess
+    from goldenpath.fleet.workflows import central_calls, is_workflow
+    from goldenpath.settings import load_settings
+    from rendering import EXAMPLE_ANSWERS, copier_copy
+
+    central = load_settings(ROOT / "goldenpath.yml").central_slug
+    with tempfile.TemporaryDirectory() as work:
+        rendered = Path(work) / EXAMPLE_ANSWERS["repo_name"]
+        copier_copy(rendered, EXAMPLE_ANSWERS)
+        base = template_files(rendered)
+    start = time.process_time()
+    for number in range(runs):
+        files = {
+            path: text + f"\n# {number}\n"
+            for path, text in base.items()
+            if path.endswith((".yml", ".yaml", ".md"))
+        }
+        facts = RepoFacts(
+            "o/r", "https://x/o/r", "main", dict.fromkeys(base, "sha"), files, True, Approvals(1), ()
+        )
+        calls = [
+            c
+            for path, text in files.items()
+            if is_workflow(path)
+            for c in central_calls(path, text, central, None)
+        ]
+        assess(Subject.of(facts, calls))
+    return 1000 * (time.process_time() - start) / runs
 
 
 def _without_scan(path: Path) -> dict[str, object]:
