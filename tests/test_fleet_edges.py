@@ -205,3 +205,21 @@ def test_the_page_cap_stops_a_listing_that_does_not_end(template_base: dict[str,
         ):
             scan_fleet(api, SETTINGS, concurrency=2)
     assert len([call for call in fake.calls if call.path == f"/orgs/{ORG}/repos"]) == 2
+
+
+def test_a_next_link_back_to_a_page_already_read_is_an_error(
+    template_base: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with start_fake_github() as fake:
+        seed_fleet(fake, template_base, org=ORG, central_repo=SETTINGS.central_repo, size=12)
+        first = f"{fake.url}/orgs/{ORG}/repos?type=all&per_page=100"
+
+        def loop(method: str, path: str) -> Reply | None:
+            if path != f"/orgs/{ORG}/repos":
+                return None
+            return Reply(200, [{"id": 1, "full_name": f"{ORG}/only"}], {"Link": f'<{first}>; rel="next"'})
+
+        fake.faults.append(loop)
+        run = run_fleet(fake, ["fleet"], monkeypatch)
+    assert run.code == 3
+    assert f"GET /orgs/{ORG}/repos: page 1 links back to a page already read" in run.stderr
