@@ -41,7 +41,7 @@ def sharded(template_base: dict[str, str], tmp_path_factory: pytest.TempPathFact
         outputs = ["--markdown", "{}.md", "--json", "{}.json", "--html", "{}.html"]
         for name, shard in (("whole", []), ("shard-1", ["--shard", "1/2"]), ("shard-2", ["--shard", "2/2"])):
             argv = ["fleet", *common, *shard, *(arg.format(out / name) for arg in outputs)]
-            run = run_fleet(fake, argv, env)
+            run = run_fleet(fake, argv, env, summary=out / f"{name}-summary.md")
             assert run.code == 0, run.stderr
         yield Sharded(fake, fleet, out, settings)
 
@@ -97,6 +97,13 @@ def test_shards_scan_their_part_and_merge_into_the_whole(
             out / f"whole.{suffix}", whole, whole
         )
     assert merged["campaigns"][0]["passing"] == whole["campaigns"][0]["passing"]
+
+
+def test_a_shard_leaves_the_job_summary_to_the_merge(sharded: Sharded) -> None:
+    shard = (sharded.out / "shard-1-summary.md").read_text(encoding="utf-8")
+    repos = len(read_json(sharded.out / "shard-1.json")["repos"])
+    assert shard.startswith(f"Fleet scan, shard 1/2: {repos} repos. ") and shard.count("\n") == 1
+    assert (sharded.out / "whole-summary.md").read_text(encoding="utf-8").startswith("# Fleet report: ")
 
 
 def test_a_missing_shard_makes_a_partial_report(sharded: Sharded, monkeypatch: pytest.MonkeyPatch) -> None:

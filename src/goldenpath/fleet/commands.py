@@ -191,6 +191,7 @@ def run_plan(args: argparse.Namespace) -> int:
 def _finish(report: FleetReport, args: argparse.Namespace, settings: Settings) -> int:
     """Derive the scorecard, write every output, and say whether the report is complete (exit 3 if not)."""
     from goldenpath.fleet.campaigns import issue_markdown
+    from goldenpath.fleet.cells import scan_cost
     from goldenpath.fleet.config import fleet_config
     from goldenpath.fleet.history import read_history
     from goldenpath.fleet.html import html_page
@@ -218,7 +219,12 @@ def _finish(report: FleetReport, args: argparse.Namespace, settings: Settings) -
             path = args.campaign_issues / f"{entry.campaign.slug}.md"
             path.write_text(issue_markdown(entry, report.org), encoding="utf-8")
             print(f"wrote {path}", file=sys.stderr)
-    write_step_summary(markdown(report, limit=STEP_SUMMARY_LIMIT))
+    if _one_shard_of_several(report):  # the merge writes the report's summary; a shard says what it did
+        write_step_summary(
+            f"Fleet scan, shard {report.scan.shards[0]}: {len(report.repos)} repos. {scan_cost(report)}."
+        )
+    else:
+        write_step_summary(markdown(report, limit=STEP_SUMMARY_LIMIT))
     sys.stdout.write(table(report))
     scan = report.scan
     if not scan.complete:
@@ -231,6 +237,11 @@ def _finish(report: FleetReport, args: argparse.Namespace, settings: Settings) -
             "and --cache keeps what was read",
         )
     return EXIT_OK
+
+
+def _one_shard_of_several(report: FleetReport) -> bool:
+    shards = report.scan.shards
+    return len(shards) == 1 and not shards[0].endswith("/1")
 
 
 class _OneLine(logging.Handler):
