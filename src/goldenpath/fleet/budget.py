@@ -37,7 +37,6 @@ class Budget:
         self.reserve = reserve
         self.max_wait = max_wait
         self.stopped: str | None = None  # why the scan stopped starting repos
-        self.waited = 0.0
         self._clock = clock
         self._sleep = sleep
         self._in_flight = 0
@@ -67,7 +66,6 @@ class Budget:
                     return False
             progress(f"rate limit: {left}; waiting {wait:.0f} s for the reset at {reset}")
             self._sleep(wait + 1)
-            self.waited += wait + 1
             self.meter.assume_refilled(self._clock())
 
     def release(self) -> None:

@@ -43,16 +43,7 @@ class Meter:
         self.calls = 0
         self.not_modified = 0
         self.rate: RateLimitState | None = None
-        self._spent_here = threading.local()
         self._lock = threading.Lock()
-
-    @property
-    def counted(self) -> int:
-        """Calls that count against the primary rate limit (a 304 does not)."""
-        return self.calls - self.not_modified
-
-    def counted_by_this_thread(self) -> int:
-        return int(getattr(self._spent_here, "count", 0))
 
     def observe(self, response: httpx.Response) -> None:
         state = _rate_limit(response.headers)
@@ -60,8 +51,6 @@ class Meter:
             self.calls += 1
             if response.status_code == 304:
                 self.not_modified += 1
-            else:
-                self._spent_here.count = self.counted_by_this_thread() + 1
             if state is None:
                 return
             current = self.rate
