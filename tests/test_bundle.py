@@ -11,8 +11,10 @@ import yaml
 from goldenpath.bundle import checkout_files, glob_match, line_of, read_bundle
 from goldenpath.check.repo import check_repo
 from goldenpath.databricks.bundle import load_bundle
-from goldenpath.fleet.facts import Approvals, RepoFacts
-from goldenpath.fleet.statements import Subject, traceable
+from goldenpath.fleet.facts import RepoFacts
+from goldenpath.fleet.protection import Approvals
+from goldenpath.fleet.statements.subject import Subject
+from goldenpath.fleet.statements.traceability import traceable
 from goldenpath.settings import load_settings
 from rendering import render
 

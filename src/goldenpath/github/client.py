@@ -106,11 +106,15 @@ def required_repository(environ: Mapping[str, str] | None = None) -> tuple[str, 
     return found
 
 
-def api_client(env: GitHubEnv, *, http_cache: bool = False) -> GitHub[TokenAuthStrategy]:
+def api_client(
+    env: GitHubEnv, *, http_cache: bool = False, transport: httpx.BaseTransport | None = None
+) -> GitHub[TokenAuthStrategy]:
     """A githubkit client for `env`, bounded and translating failures as the module docstring says.
 
     The HTTP cache is off by default: a command that writes must read what it
-    just wrote, not a cached copy. Read-only scans may turn it on (ETags).
+    just wrote, not a cached copy. Read-only scans may turn it on (ETags), or
+    bring their own `transport` over `bounded_transport` (the fleet's persistent
+    conditional-request cache).
     """
     from githubkit import TokenAuthStrategy
 
@@ -120,12 +124,12 @@ def api_client(env: GitHubEnv, *, http_cache: bool = False) -> GitHub[TokenAuthS
         base_url=env.api_url,
         http_cache=http_cache,
         timeout=bound,
-        transport=_bounded_transport(bound, env.api_url),
+        transport=transport or bounded_transport(env.api_url),
         auto_retry=_RetryOnce(bound),
     )
 
 
-def _bounded_transport(bound: float, api_url: str) -> httpx.BaseTransport:
+def bounded_transport(api_url: str) -> httpx.BaseTransport:
     """The HTTP transport, sending every request with the bound.
 
     githubkit's HTTP cache (hishel) re-creates each request without httpx's
@@ -138,6 +142,8 @@ def _bounded_transport(bound: float, api_url: str) -> httpx.BaseTransport:
     closes only the calling thread's.
     """
     import httpx
+
+    bound = request_timeout()
 
     class Bounded(httpx.BaseTransport):
         def __init__(self) -> None:
