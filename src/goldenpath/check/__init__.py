@@ -1,1 +1,1 @@
-"""`goldenpath check-name` and `goldenpath check-repo`: names against the naming convention."""
+"""`goldenpath check-name` and `goldenpath check-repo`: a generated repository's names and wiring against the convention."""

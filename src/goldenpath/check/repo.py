@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from goldenpath.bundle import BUNDLE_FILE, Bundle, YamlFile, checkout_files, flag_value, line_of, read_bundle
+from goldenpath.check.findings import Finding, finding_at
+from goldenpath.check.monitoring import check_monitoring
 from goldenpath.errors import UsageError
 from goldenpath.github.client import repository_from_environ
 from goldenpath.naming import (
@@ -32,17 +34,6 @@ from goldenpath.naming import (
 from goldenpath.settings import SERVING_KIND, Settings
 
 ANSWERS_FILE = ".copier-answers.yml"
-
-
-@dataclass(frozen=True)
-class Finding:
-    path: str
-    line: int
-    rule: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.rule}: {self.message}"
 
 
 @dataclass
@@ -88,6 +79,7 @@ def inspect_repo(path: str | os.PathLike[str], settings: Settings) -> RepoCheck:
         result.findings += _check_bundle_file(file, names, settings)
         result.findings += _check_serving(file, names, settings)
     result.findings += _check_kind(root, bundle, names)
+    result.findings += check_monitoring(bundle.files, _answers(root), names, settings)
     jobs, endpoints = len(bundle.declared("jobs")), len(bundle.declared("model_serving_endpoints"))
     result.checked.append(
         f"{len(bundle.files)} bundle file(s): {', '.join(file.path for file in bundle.files)}; "
@@ -131,10 +123,6 @@ def _repo_name(root: Path) -> tuple[str, tuple[str, int]]:
     if answers is not None and answers.get("repo_name"):
         return str(answers.get("repo_name")), (ANSWERS_FILE, answers.line("repo_name"))
     return root.resolve().name, (".", 0)
-
-
-def _finding(file: YamlFile, keys: tuple[str, ...], rule: str, message: str) -> Finding:
-    return Finding(file.path, file.line(*keys), rule, message)
 
 
 def _check_package(root: Path, names: DerivedNames) -> list[Finding]:
@@ -182,7 +170,7 @@ def _check_bundle_file(doc: YamlFile, names: DerivedNames, settings: Settings) -
         actual = doc.get(*keys)
         if actual is not None and actual != expected:
             findings.append(
-                _finding(doc, keys, rule, f"{'.'.join(keys)} is {actual!r}, expected {expected!r}")
+                finding_at(doc, keys, rule, f"{'.'.join(keys)} is {actual!r}, expected {expected!r}")
             )
 
     expect(("bundle", "name"), names.repo, "bundle-name")
@@ -191,7 +179,7 @@ def _check_bundle_file(doc: YamlFile, names: DerivedNames, settings: Settings) -
     for env, catalog in names.catalogs.items():
         expect(("targets", env, "variables", "catalog"), catalog, "uc-catalog")
     for key, job in (doc.get("resources", "jobs") or {}).items():
-        expect(("resources", "jobs", key, "name"), names.job_name, "job-name")
+        expect(("resources", "jobs", key, "name"), names.job_names.get(key, names.job_name), "job-name")
         expect(("resources", "jobs", key, "tags", "project"), names.repo, "tag-project")
         findings += _check_tags(
             doc, ("resources", "jobs", key, "tags"), f"job {key!r}", job.get("tags") or {}, settings
@@ -232,7 +220,7 @@ def _check_serving(doc: YamlFile, names: DerivedNames, settings: Settings) -> li
         name = endpoint.get("name")
         if name != names.endpoint_name:
             findings.append(
-                _finding(
+                finding_at(
                     doc,
                     (*keys, "name"),
                     "endpoint-name",
@@ -245,7 +233,7 @@ def _check_serving(doc: YamlFile, names: DerivedNames, settings: Settings) -> li
         findings += _check_tags(doc, (*keys, "tags"), label, tags, settings)
         if "project" in tags and tags["project"] != names.repo:
             findings.append(
-                _finding(
+                finding_at(
                     doc,
                     (*keys, "tags"),
                     "tag-project",
@@ -256,7 +244,7 @@ def _check_serving(doc: YamlFile, names: DerivedNames, settings: Settings) -> li
     for key, model in (doc.get("resources", "registered_models") or {}).items():
         if model.get("name") not in (names.uc_model, "${var.model_name}"):
             findings.append(
-                _finding(
+                finding_at(
                     doc,
                     ("resources", "registered_models", key, "name"),
                     "uc-model",
@@ -275,7 +263,7 @@ def _check_inference_table(
     table, where = (gateway, (*keys, "ai_gateway")) if gateway else (legacy, (*keys, "config"))
     if not isinstance(table, dict) or table.get("enabled") is not True:
         return [
-            _finding(
+            finding_at(
                 doc,
                 where,
                 "inference-table",
@@ -293,7 +281,7 @@ def _check_inference_table(
         options = allowed if isinstance(allowed, tuple) else (allowed,)
         if table.get(field) not in options:
             findings.append(
-                _finding(
+                finding_at(
                     doc,
                     where,
                     "inference-table",
@@ -307,25 +295,25 @@ def _check_tags(
     doc: YamlFile, keys: tuple[str, ...], owner: str, tags: dict[str, Any], settings: Settings
 ) -> list[Finding]:
     findings = [
-        _finding(doc, keys, "tag-missing", f"{owner} has no {tag!r} tag")
+        finding_at(doc, keys, "tag-missing", f"{owner} has no {tag!r} tag")
         for tag in REQUIRED_TAGS
         if tag not in tags
     ]
     for tag, value in tags.items():
         findings += [
-            _finding(doc, (*keys, tag), p.rule, f"tag {tag}: {p.message}")
+            finding_at(doc, (*keys, tag), p.rule, f"tag {tag}: {p.message}")
             for p in check_tag_value(str(value))
         ]
     team = tags.get("team")
     if team is not None and team not in settings.teams:
         findings.append(
-            _finding(
+            finding_at(
                 doc, (*keys, "team"), "tag-team", f"team {team!r} is not one of {sorted(settings.teams)}"
             )
         )
     if "cost_center" in tags:
         findings += [
-            _finding(doc, (*keys, "cost_center"), f"tag-{p.rule}", p.message)
+            finding_at(doc, (*keys, "cost_center"), f"tag-{p.rule}", p.message)
             for p in check_cost_center(str(tags["cost_center"]), settings)
         ]
     return findings
