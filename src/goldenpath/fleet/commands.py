@@ -184,10 +184,11 @@ def run_plan(args: argparse.Namespace) -> int:
 
 
 def _finish(report: FleetReport, args: argparse.Namespace, settings: Settings) -> int:
-    """Derive the scorecard, write every output, and say whether the report is complete (exit 3 if not)."""
+    """Judge the report into its scorecard, write every output, and say whether the report is complete (exit 3 if not)."""
     from goldenpath.fleet.campaigns import issue_markdown
     from goldenpath.fleet.cells import scan_cost
     from goldenpath.fleet.config import fleet_config
+    from goldenpath.fleet.feed import dumps
     from goldenpath.fleet.history import read_history
     from goldenpath.fleet.html import html_page
     from goldenpath.fleet.levels import definitions
@@ -202,15 +203,19 @@ def _finish(report: FleetReport, args: argparse.Namespace, settings: Settings) -
         history = read_history(
             args.history, report.generated_at, ids, definitions(config.levels), config.campaigns
         )
-    report.scorecard = build(report, config, history)
-    summary = markdown(report)
-    for path, text in ((args.json, report.dumps()), (args.html, html_page(report)), (args.markdown, summary)):
+    card = build(report, config, history)
+    summary = markdown(report, card)
+    for path, text in (
+        (args.json, dumps(report, card)),
+        (args.html, html_page(report, card)),
+        (args.markdown, summary),
+    ):
         if path:
             Path(path).write_text(text, encoding="utf-8")
             print(f"wrote {path}", file=sys.stderr)
     if args.campaign_issues is not None:
         args.campaign_issues.mkdir(parents=True, exist_ok=True)
-        for entry in report.scorecard.campaigns:
+        for entry in card.campaigns:
             path = args.campaign_issues / f"{entry.campaign.slug}.md"
             path.write_text(issue_markdown(entry, report.org), encoding="utf-8")
             print(f"wrote {path}", file=sys.stderr)
@@ -219,8 +224,8 @@ def _finish(report: FleetReport, args: argparse.Namespace, settings: Settings) -
             f"Fleet scan, shard {report.scan.shards[0]}: {len(report.repos)} repos. {scan_cost(report)}."
         )
     else:
-        write_step_summary(markdown(report, limit=STEP_SUMMARY_LIMIT))
-    sys.stdout.write(table(report))
+        write_step_summary(markdown(report, card, limit=STEP_SUMMARY_LIMIT))
+    sys.stdout.write(table(report, card))
     scan = report.scan
     if not scan.complete:
         left = len(scan.not_scanned)
