@@ -18,6 +18,7 @@ judged, so its row gets an `error` and every verdict stays unknown.
 from __future__ import annotations
 
 import base64
+import functools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from typing import Any
 from githubkit import GitHub, TokenAuthStrategy
 from githubkit.exception import RequestFailed
 
+from goldenpath.bundle import ROOT_FILES, YamlFile, included_paths
 from goldenpath.fleet import protection
 from goldenpath.fleet.listing import MAX_PAGES, read_all
 from goldenpath.fleet.model import CIRun, Evidence, UpdatePR
@@ -37,7 +39,6 @@ from goldenpath.fleet.transport import CachingTransport, Meter
 from goldenpath.github.client import GitHubEnv, api_client, bounded_transport
 
 ANSWERS_FILE = ".copier-answers.yml"
-BUNDLE_FILE = "databricks.yml"
 README_FILE = "README.md"
 CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 # The branch `goldenpath update` pushes its pull request from.
@@ -52,16 +53,27 @@ class BranchGone(Exception):
 
 
 def wanted_file(path: str) -> bool:
-    """Files whose text the statements and the owner read; everything else is judged by its presence."""
-    return (
-        path in (ANSWERS_FILE, BUNDLE_FILE, README_FILE, *CODEOWNERS_PATHS)
-        or (
-            path.startswith(".github/workflows/")
-            and path.count("/") == 2
-            and path.endswith((".yml", ".yaml"))
-        )
-        or (path.startswith("resources/") and path.count("/") == 1 and path.endswith((".yml", ".yaml")))
+    """Files whose text the statements and the owner read, besides the files the bundle includes
+    (`bundle_includes`); everything else is judged by its presence."""
+    return path in (ANSWERS_FILE, *ROOT_FILES, README_FILE, *CODEOWNERS_PATHS) or (
+        path.startswith(".github/workflows/") and path.count("/") == 2 and path.endswith((".yml", ".yaml"))
     )
+
+
+def bundle_includes(files: dict[str, str], paths: dict[str, str]) -> list[str]:
+    """The tree's files that the bundle root among `files` includes, as the Databricks CLI loads them."""
+    root = next((name for name in ROOT_FILES if name in files), None)
+    if root is None:
+        return []
+    found, _ = included_paths(list(_include(files[root])), paths, root)
+    return found
+
+
+@functools.lru_cache(maxsize=256)
+def _include(text: str) -> tuple[str, ...]:
+    """The `include:` entries of a bundle root (the template's root repeats across a fleet: read once)."""
+    include = YamlFile.parse("", text).get("include")
+    return tuple(str(entry) for entry in include) if isinstance(include, list) else ()
 
 
 @dataclass
@@ -208,15 +220,22 @@ class FleetApi:
             }
             self.store.put_memo(TREE, repo["full_name"], memo)
         facts.paths, facts.has_tags, facts.empty = memo["paths"], memo["has_tags"], memo["empty"]
-        for path, sha in sorted(facts.paths.items()):
-            if wanted_file(path):
-                text = self.file_text(owner, name, path, branch, sha)
-                if text is not None:
-                    facts.files[path] = text
+        self._read_files(facts, [path for path in sorted(facts.paths) if wanted_file(path)])
+        # Once the root is read: the files its `include:` loads (jobs/*.yml as well as resources/*.yml).
+        self._read_files(facts, bundle_includes(facts.files, facts.paths))
         facts.approvals = protection.approvals(self.gh, self.store, owner, name, branch, facts.html_url)
         facts.prd_reviewers = protection.prd_reviewers(self.gh, owner, name, facts.html_url)
         facts.update_pr = self._update_pr(owner, name, org, update_branch)
         return facts
+
+    def _read_files(self, facts: RepoFacts, paths: list[str]) -> None:
+        """The texts of `paths` into `facts.files` (a file already read, or kept by its SHA, costs nothing)."""
+        owner, name = facts.full_name.split("/", 1)
+        for path in paths:
+            if path not in facts.files:
+                text = self.file_text(owner, name, path, facts.default_branch, facts.paths.get(path))
+                if text is not None:
+                    facts.files[path] = text
 
     def last_ci_run(self, owner: str, name: str, workflow_file: str, branch: str) -> CIRun:
         runs: Any = or_absent(

@@ -68,15 +68,23 @@ def call_evidence(call: CentralCall, detail: str) -> Evidence:
     return Evidence("file", f"{use.file}:{use.line}", detail, use.url)
 
 
-def bundle_jobs(s: Subject) -> dict[str, tuple[str, dict[str, Any]]] | Verdict:
-    """The bundle's jobs, or the failing verdict of a repo without a valid bundle or without jobs."""
+def valid_bundle(s: Subject) -> Bundle | Verdict:
+    """The bundle, or the failing verdict of a repo without one or with one the CLI could not load."""
     if s.bundle is None:
         return failing("no databricks.yml")
     if s.bundle.problems:
-        return failing(s.bundle.problems[0], s.facts.file_evidence("databricks.yml"))
-    if not s.bundle.jobs:
-        return failing("the bundle defines no job", s.facts.file_evidence("databricks.yml"))
-    return s.bundle.jobs
+        return failing(s.bundle.problems[0], s.facts.file_evidence(s.bundle.root.path))
+    return s.bundle
+
+
+def bundle_jobs(s: Subject) -> dict[str, tuple[str, dict[str, Any]]] | Verdict:
+    """The bundle's jobs, or the failing verdict of a repo without a valid bundle or without jobs."""
+    bundle = valid_bundle(s)
+    if isinstance(bundle, Verdict):
+        return bundle
+    if not bundle.jobs:
+        return failing("the bundle defines no job", s.facts.file_evidence(bundle.root.path))
+    return bundle.jobs
 
 
 def job_tags(job: dict[str, Any]) -> dict[str, Any]:
