@@ -16,8 +16,11 @@ from goldenpath.fleet.release_line import ReleaseLine, central_releases
 from goldenpath.fleet.statements import STATEMENTS, Subject, assess
 from goldenpath.fleet.versions import template_drift
 from goldenpath.fleet.workflows import central_calls, ref_kind, usage
+from goldenpath.settings import load_settings
+from rendering import REPO_ROOT
 
 CENTRAL = "acme-retail/goldenpath"
+SETTINGS = load_settings(REPO_ROOT / "goldenpath.yml")
 RELEASES = central_releases(
     [
         "v1",
@@ -100,7 +103,7 @@ def _subject(files: dict[str, str]) -> Subject:
         if path.startswith(".github/workflows/")
         for call in central_calls(path, text, CENTRAL, facts.blob_url())
     ]
-    return Subject.of(facts, calls)
+    return Subject.of(facts, calls, SETTINGS)
 
 
 def test_a_coverage_threshold_of_zero_is_no_gate() -> None:
@@ -166,10 +169,15 @@ def test_owner_of(files: dict[str, str], answers: dict[str, str], owner: tuple[s
 def test_levels_need_every_statement_below_and_never_grant_an_unchecked_one() -> None:
     levels = definitions(parse_fleet_config(None).levels)
     passing = dict.fromkeys((s.info.id for s in STATEMENTS), "pass")
-    assert (
-        level_of(passing, levels).name == "Silver"
-    )  # Gold asks for monitoring, which the scan does not check
-    assert [lack.result for lack in level_of(passing, levels).lacks] == ["not-checked"] * 5
+    assert level_of(passing, levels).name == "Gold"  # every default statement is checked
+    outliers = definitions(
+        parse_fleet_config({"levels": [{"name": "Reviewed", "statements": [10, 46]}]}).levels
+    )
+    reviewed = level_of(passing, outliers)  # 46 (outliers reviewed) needs people: never granted
+    assert (reviewed.name, [(lack.id, lack.result) for lack in reviewed.lacks]) == (
+        "none",
+        [("46", "not-checked")],
+    )
     silver_only = passing | {"10/16/17": "unknown"}  # a Bronze statement unknown: no level at all
     found = level_of(silver_only, levels)
     assert (found.name, found.next, [lack.id for lack in found.lacks]) == ("none", "Bronze", ["10/16/17"])
@@ -177,8 +185,9 @@ def test_levels_need_every_statement_below_and_never_grant_an_unchecked_one() ->
 
 
 def test_campaign_goals() -> None:
-    goal = Goal((20, 40), "v1.2.0")
-    assert lacks(goal, {"20": "pass"}, "v1.2.0") == ("40 (not checked by the scan)",)
+    goal = Goal((20, 44), "v1.2.0")
+    assert lacks(goal, {"20": "pass"}, "v1.2.0") == ("44 (not checked by the scan)",)
+    assert lacks(Goal((43,)), {"43": "unknown"}, None) == ("43 offline metrics monitored (unknown)",)
     assert lacks(Goal((20,)), {"20": "fail"}, None) == ("20 environment as code (fail)",)
     assert lacks(Goal(template_at_least="v1.2.0"), {}, "v1.1.0-3-gabc1234") == (
         "template at least v1.2.0 (on v1.1.0)",

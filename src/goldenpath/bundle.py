@@ -38,6 +38,9 @@ YAML_SUFFIXES = (".yml", ".yaml")
 WILDCARDS = frozenset("*?[")
 # Sequences of a job the CLI merges element by element after a target override, by this key.
 KEYED_SEQUENCES = {"tasks": "task_key", "job_clusters": "job_cluster_key", "parameters": "name"}
+# A job's health metric for how long a run takes, and the events that tell its team (Jobs API).
+DURATION_METRIC = "RUN_DURATION_SECONDS"
+JOB_EVENTS = ("on_failure", "on_duration_warning_threshold_exceeded")
 
 
 @dataclass(frozen=True)

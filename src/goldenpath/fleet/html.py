@@ -96,11 +96,23 @@ schema v{SCHEMA_VERSION}</p>
 <dl>{"".join(f"<dt>{escape(info.id)} {escape(info.title)}</dt><dd>{escape(info.checks)}</dd>" for info in report.statements)}</dl>
 <p>Numbers follow the MLOps maturity assessment (60 statements; a project is mature when all of 1-46 hold).
 Statements {escape(number_ranges(report.manual_statements))} need people to answer them: this page does not guess.</p>
+{_manual_why(report)}
 </section>
 <script>{_JS}</script>
 </body>
 </html>
 """
+
+
+def _manual_why(report: FleetReport) -> str:
+    """Why the statements of a checked section that the scan leaves to people are left to them."""
+    if not report.manual_why:
+        return ""
+    items = "".join(
+        f"<dt>{number} (people)</dt><dd>{escape(why)}.</dd>"
+        for number, why in sorted(report.manual_why.items())
+    )
+    return f'<dl id="manual-why">{items}</dl>'
 
 
 def _headers(report: FleetReport) -> str:

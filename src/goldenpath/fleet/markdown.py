@@ -86,6 +86,8 @@ def _head(report: FleetReport, card: Scorecard) -> list[str]:
         f"Statements {number_ranges(report.manual_statements)} of the assessment need people to answer them; "
         "the scan does not guess. A repo is MLOps mature only when all of 1-46 hold.",
         "",
+        *(f"- {number} needs people: {why}." for number, why in sorted(report.manual_why.items())),
+        *([""] if report.manual_why else []),
     ]
     return lines
 

@@ -194,6 +194,9 @@ class FleetReport:
     manual_statements: list[int]
     repos: list[RepoReport]
     scan: ScanInfo = field(default_factory=ScanInfo)
+    manual_why: dict[int, str] = field(
+        default_factory=dict
+    )  # why a statement of a checked section needs people
 
     @property
     def line(self) -> ReleaseLine:
@@ -255,6 +258,7 @@ class FleetReport:
             "manual_statements": {
                 "numbers": self.manual_statements,
                 "note": "These statements of the assessment need people to answer them; the scan does not guess.",
+                "why": {str(number): why for number, why in sorted(self.manual_why.items())},
             },
             "summary": self.summary(),
             "scan": self.scan.to_json(),

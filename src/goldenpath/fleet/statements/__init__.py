@@ -7,7 +7,8 @@ API field). They live by section of the assessment: `traceability` (section 2,
 into its section's module and its `STATEMENTS`. The assessment has 60
 statements; the repo is "mature" when all of 1-46 hold. Those no module
 checks need people to answer them (`MANUAL`), and every report says so instead
-of guessing.
+of guessing; where a section is checked but one of its statements is not,
+`MANUAL_WHY` says why.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from goldenpath.fleet.model import Verdict
 from goldenpath.fleet.statements import code_quality, monitoring, traceability
 from goldenpath.fleet.statements.code_quality import TEMPLATE_README_HEADINGS
+from goldenpath.fleet.statements.monitoring import MANUAL_WHY
 from goldenpath.fleet.statements.subject import Statement, Subject
 
 ASSESSMENT_SIZE = 60
@@ -32,6 +34,7 @@ __all__ = [
     "ASSESSMENT_SIZE",
     "AUTOMATED",
     "MANUAL",
+    "MANUAL_WHY",
     "STATEMENTS",
     "TEMPLATE_README_HEADINGS",
     "Statement",

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from goldenpath.bundle import Bundle, read_bundle
-from goldenpath.fleet.facts import RepoFacts
+from goldenpath.fleet.discovery import answers_of
+from goldenpath.fleet.facts import ANSWERS_FILE, RepoFacts
 from goldenpath.fleet.model import Evidence, StatementInfo, Verdict
 from goldenpath.fleet.workflows import CentralCall
+from goldenpath.naming import DerivedNames, derive_names
+from goldenpath.settings import SERVING_KIND, Settings
 
 
 @dataclass(frozen=True)
@@ -24,10 +27,24 @@ class Subject:
     facts: RepoFacts
     calls: list[CentralCall]
     bundle: Bundle | None
+    repo_name: str  # the answers' repo_name (what the template derived every name from), else the repo's
+    names: DerivedNames | None  # None when `repo_name` is not a name goldenpath derives names from
+    serving: bool  # the serving kind: the answers' project_kind, else a declared serving endpoint
 
     @classmethod
-    def of(cls, facts: RepoFacts, calls: list[CentralCall]) -> Subject:
-        return cls(facts, calls, _bundle(tuple(sorted(facts.files.items()))))
+    def of(cls, facts: RepoFacts, calls: list[CentralCall], settings: Settings) -> Subject:
+        bundle = _bundle(tuple(sorted(facts.files.items())))
+        answers = answers_of(facts.files.get(ANSWERS_FILE))
+        kind = answers.get("project_kind")
+        serving = (
+            kind == SERVING_KIND if kind else bool(bundle and bundle.declared("model_serving_endpoints"))
+        )
+        repo_name = str(answers.get("repo_name") or facts.full_name.rsplit("/", 1)[-1])
+        try:
+            names: DerivedNames | None = derive_names(repo_name, settings)
+        except ValueError:
+            names = None
+        return cls(facts, calls, bundle, repo_name, names, serving)
 
 
 Check = Callable[[Subject], Verdict]
@@ -41,7 +58,7 @@ class Statement:
 
 def statement(numbers: tuple[int, ...], title: str, check: Check) -> Statement:
     """A statement of the assessment; what passes is the check's docstring after its numbers."""
-    doc = (check.__doc__ or "").split(":", 1)[-1].strip()
+    doc = " ".join((check.__doc__ or "").split(":", 1)[-1].split())
     return Statement(StatementInfo("/".join(map(str, numbers)), numbers, title, doc), check)
 
 
