@@ -9,12 +9,18 @@ feedback loop) and 46 (outliers reviewed) stay with people: `MANUAL_WHY` says wh
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from goldenpath.bundle import DURATION_METRIC, JOB_EVENTS, Bundle, YamlFile, line_of
-from goldenpath.fleet.facts import ANSWERS_FILE
-from goldenpath.fleet.model import Evidence, Verdict
+from goldenpath.bundle import DURATION_METRIC, JOB_EVENTS, Bundle, line_of
+from goldenpath.fleet.model import Verdict
+from goldenpath.fleet.statements.resources import (
+    at_resource,
+    declared_jobs,
+    dig,
+    kind_evidence,
+    task_evidence,
+    tasks_of,
+)
 from goldenpath.fleet.statements.subject import (
     Subject,
     bundle_jobs,
@@ -71,7 +77,7 @@ def cost_tracked(s: Subject) -> Verdict:
 def health_alerts(s: Subject) -> Verdict:
     """40: infrastructure health is alerted on: every job notifies someone of a failed run
     (email_notifications or webhook_notifications on_failure)."""
-    jobs = _jobs(s)
+    jobs = declared_jobs(s)
     if isinstance(jobs, Verdict):
         return jobs
     evidence = []
@@ -79,9 +85,11 @@ def health_alerts(s: Subject) -> Verdict:
         found, where = _recipients(job, FAILURE)
         if where is None:
             return failing(
-                f"job {key} notifies nobody of a failed run ({FAILURE})", _at(s, file, "jobs", key)
+                f"job {key} notifies nobody of a failed run ({FAILURE})", at_resource(s, file, "jobs", key)
             )
-        evidence.append(_at(s, file, "jobs", key, where, FAILURE, detail=f"job {key}: {', '.join(found)}"))
+        evidence.append(
+            at_resource(s, file, "jobs", key, where, FAILURE, detail=f"job {key}: {', '.join(found)}")
+        )
     return passing("every job alerts its team when a run fails", *evidence)
 
 
@@ -93,26 +101,36 @@ def requests_logged(s: Subject) -> Verdict:
     if isinstance(bundle, Verdict):
         return bundle
     if not s.serving:
-        return passing("a batch repo: it serves no API, so there are no requests to log", _kind(s, bundle))
+        return passing(
+            "a batch repo: it serves no API, so there are no requests to log", kind_evidence(s, bundle)
+        )
+    return logged_and_unpacked(s, bundle)
+
+
+def logged_and_unpacked(s: Subject, bundle: Bundle) -> Verdict:
+    """A serving repo's requests and responses: every endpoint writes its inference table, a job unpacks it."""
     endpoints = bundle.declared("model_serving_endpoints")
     if not endpoints:
-        return failing("a serving repo whose bundle declares no model_serving_endpoints", _kind(s, bundle))
+        return failing(
+            "a serving repo whose bundle declares no model_serving_endpoints", kind_evidence(s, bundle)
+        )
     evidence = []
     keys = ("ai_gateway", "inference_table_config", "enabled")
     for key, (file, endpoint) in endpoints.items():
         where = ("model_serving_endpoints", key, *keys)
-        if _get(endpoint, *keys) is not True:
+        if dig(endpoint, *keys) is not True:
             return failing(
-                f"endpoint {key} logs no requests ({'.'.join(keys)} is not true)", _at(s, file, *where)
+                f"endpoint {key} logs no requests ({'.'.join(keys)} is not true)",
+                at_resource(s, file, *where),
             )
-        evidence.append(_at(s, file, *where, detail=f"endpoint {key} writes its inference table"))
+        evidence.append(at_resource(s, file, *where, detail=f"endpoint {key} writes its inference table"))
     jobs = bundle.declared("jobs")
-    unpack = _task(s, jobs, UNPACK_TASK)
+    unpack = task_evidence(s, jobs, UNPACK_TASK)
     if unpack is None:
         return failing(
             f"no job has the {UNPACK_TASK} task: the logged requests are not unpacked",
             *evidence,
-            *_tasks_of(s, jobs, MONITORING_JOB_KEY),
+            *tasks_of(s, jobs, MONITORING_JOB_KEY),
         )
     return passing("every request and response is logged, then unpacked", *evidence, unpack)
 
@@ -121,26 +139,30 @@ def delivery_watched(s: Subject) -> Verdict:
     """42: batch delivery is watched: every job has a RUN_DURATION_SECONDS health rule that warns
     someone (on_duration_warning_threshold_exceeded), and in a batch repo the score task
     delivers the predictions."""
-    jobs = _jobs(s)
+    jobs = declared_jobs(s)
     if isinstance(jobs, Verdict):
         return jobs
     evidence = []
     for key, (file, job) in jobs.items():
-        rules = _get(job, "health", "rules") or []
+        rules = dig(job, "health", "rules") or []
         if not any(isinstance(rule, dict) and rule.get("metric") == DURATION_METRIC for rule in rules):
-            return failing(f"job {key} has no {DURATION_METRIC} health rule", _at(s, file, "jobs", key))
+            return failing(
+                f"job {key} has no {DURATION_METRIC} health rule", at_resource(s, file, "jobs", key)
+            )
         warned, where = _recipients(job, LATE)
         if where is None:
-            return failing(f"job {key} warns nobody of an overlong run ({LATE})", _at(s, file, "jobs", key))
+            return failing(
+                f"job {key} warns nobody of an overlong run ({LATE})", at_resource(s, file, "jobs", key)
+            )
         detail = f"job {key}: {DURATION_METRIC}, warns {', '.join(warned)}"
-        evidence.append(_at(s, file, "jobs", key, "health", detail=detail))
+        evidence.append(at_resource(s, file, "jobs", key, "health", detail=detail))
     if s.serving:
         return passing("every job warns its team of a run that runs late", *evidence)
-    score = _task(s, jobs, SCORE_TASK)
+    score = task_evidence(s, jobs, SCORE_TASK)
     if score is None:
         return failing(
             f"no job has the {SCORE_TASK} task that delivers the predictions",
-            *_tasks_of(s, jobs, JOB_KEY),
+            *tasks_of(s, jobs, JOB_KEY),
             *evidence,
         )
     return passing(
@@ -166,27 +188,31 @@ def metrics_monitored(s: Subject) -> Verdict:
     ]
     if not watching:
         key, (file, _) = next(iter(monitors.items()))
-        return failing(f"no monitor watches {table}", _at(s, file, "quality_monitors", key, "table_name"))
+        return failing(
+            f"no monitor watches {table}", at_resource(s, file, "quality_monitors", key, "table_name")
+        )
     key, file, monitor = watching[0]
     keys = ("quality_monitors", key)
     wrong = [
-        field for field, column in PROFILE_FIELDS.items() if _get(monitor, "inference_log", field) != column
+        field for field, column in PROFILE_FIELDS.items() if dig(monitor, "inference_log", field) != column
     ]
     if wrong:
         return failing(
             f"monitor {key}'s inference_log does not name the code's columns ({', '.join(wrong)})",
-            _at(s, file, *keys, "inference_log", wrong[0]),
+            at_resource(s, file, *keys, "inference_log", wrong[0]),
         )
     if _table(monitor, "baseline_table_name") != baseline:
-        return failing(f"monitor {key} does not compare with the baseline {baseline}", _at(s, file, *keys))
-    if not _get(monitor, "schedule", "quartz_cron_expression"):
-        return failing(f"monitor {key} has no refresh schedule", _at(s, file, *keys))
+        return failing(
+            f"monitor {key} does not compare with the baseline {baseline}", at_resource(s, file, *keys)
+        )
+    if not dig(monitor, "schedule", "quartz_cron_expression"):
+        return failing(f"monitor {key} has no refresh schedule", at_resource(s, file, *keys))
     return passing(
         f"monitor {key} profiles {table} against {baseline} on a schedule",
-        _at(s, file, *keys, "table_name", detail=f"monitors {table}"),
-        _at(s, file, *keys, "inference_log", detail="inference_log of the columns the code writes"),
-        _at(s, file, *keys, "baseline_table_name", detail=f"baseline {baseline}"),
-        _at(s, file, *keys, "schedule", detail="refresh schedule"),
+        at_resource(s, file, *keys, "table_name", detail=f"monitors {table}"),
+        at_resource(s, file, *keys, "inference_log", detail="inference_log of the columns the code writes"),
+        at_resource(s, file, *keys, "baseline_table_name", detail=f"baseline {baseline}"),
+        at_resource(s, file, *keys, "schedule", detail="refresh schedule"),
     )
 
 
@@ -208,74 +234,37 @@ def drift_alerted(s: Subject) -> Verdict:
     if not reading:
         key, (file, _) = next(iter(alerts.items()))
         return failing(
-            f"no alert queries the drift metrics {table}", _at(s, file, "alerts", key, "query_text")
+            f"no alert queries the drift metrics {table}", at_resource(s, file, "alerts", key, "query_text")
         )
     subscriptions = ("evaluation", "notification", "subscriptions")
     for key, file, alert in reading:
         subscribers = [
             str(sub.get("destination_id") or sub.get("user_email"))
-            for sub in _get(alert, *subscriptions) or []
+            for sub in dig(alert, *subscriptions) or []
             if isinstance(sub, dict) and (sub.get("destination_id") or sub.get("user_email"))
         ]
         if subscribers:
             return passing(
                 f"alert {key} on {table} notifies {len(subscribers)} subscriber(s)",
-                _at(s, file, "alerts", key, "query_text", detail=f"queries {table}"),
-                _at(s, file, "alerts", key, *subscriptions, detail=", ".join(subscribers)),
+                at_resource(s, file, "alerts", key, "query_text", detail=f"queries {table}"),
+                at_resource(s, file, "alerts", key, *subscriptions, detail=", ".join(subscribers)),
             )
     key, file, _ = reading[0]
-    return failing(f"alert {key} on {table} notifies nobody", _at(s, file, "alerts", key, "evaluation"))
-
-
-def _jobs(s: Subject) -> dict[str, tuple[YamlFile, dict[str, Any]]] | Verdict:
-    """The bundle's jobs with the files that declare them, or the verdict of a repo without any."""
-    bundle = valid_bundle(s)
-    if isinstance(bundle, Verdict):
-        return bundle
-    jobs = bundle.declared("jobs")
-    return jobs or failing("the bundle defines no job", s.facts.file_evidence(bundle.root.path))
+    return failing(
+        f"alert {key} on {table} notifies nobody", at_resource(s, file, "alerts", key, "evaluation")
+    )
 
 
 def _recipients(job: dict[str, Any], event: str) -> tuple[list[str], str | None]:
     """Who hears of `event`: emails and webhook destinations, and the setting that names the first."""
-    emails = [str(email) for email in _get(job, "email_notifications", event) or [] if email]
+    emails = [str(email) for email in dig(job, "email_notifications", event) or [] if email]
     hooks = [
         str(hook["id"])
-        for hook in _get(job, "webhook_notifications", event) or []
+        for hook in dig(job, "webhook_notifications", event) or []
         if isinstance(hook, dict) and hook.get("id")
     ]
     where = "email_notifications" if emails else "webhook_notifications" if hooks else None
     return emails + hooks, where
-
-
-def _task(s: Subject, jobs: dict[str, tuple[YamlFile, dict[str, Any]]], task_key: str) -> Evidence | None:
-    """Evidence of the first job task with `task_key`, at its line."""
-    pattern = re.compile(rf"^\s*-?\s*task_key:\s*[\"']?{re.escape(task_key)}[\"']?\s*(#.*)?$")
-    for key, (file, job) in jobs.items():
-        tasks = job.get("tasks") or []
-        if any(isinstance(task, dict) and task.get("task_key") == task_key for task in tasks):
-            line = next(
-                (n for n, text in enumerate(file.text.splitlines(), start=1) if pattern.match(text)),
-                file.line("resources", "jobs", key, "tasks"),
-            )
-            return s.facts.file_evidence(file.path, line, f"job {key}, task {task_key}")
-    return None
-
-
-def _tasks_of(s: Subject, jobs: dict[str, tuple[YamlFile, dict[str, Any]]], key: str) -> list[Evidence]:
-    """Where a missing task belongs: the tasks of the template's job `key`, when the bundle has it."""
-    if key not in jobs:
-        return []
-    return [_at(s, jobs[key][0], "jobs", key, "tasks", detail=f"the tasks of job {key}")]
-
-
-def _kind(s: Subject, bundle: Bundle) -> Evidence:
-    """Where the repo's kind is written: the answers' project_kind, else the bundle's endpoints (none)."""
-    answers = s.facts.files.get(ANSWERS_FILE, "")
-    line = line_of(answers, "project_kind:")
-    if line is not None:
-        return s.facts.file_evidence(ANSWERS_FILE, line, answers.splitlines()[line - 1].strip())
-    return s.facts.file_evidence(bundle.root.path, None, "the bundle declares no model_serving_endpoints")
 
 
 def _names_unknown(s: Subject) -> Verdict:
@@ -284,19 +273,6 @@ def _names_unknown(s: Subject) -> Verdict:
         f"{s.repo_name!r} is not a repository name goldenpath derives table names from, "
         "so the tables its code writes are not known",
     )
-
-
-def _at(s: Subject, file: YamlFile, *keys: str, detail: str = "") -> Evidence:
-    """Evidence at the line of `resources.<keys>` in a bundle file."""
-    return s.facts.file_evidence(file.path, file.line("resources", *keys), detail)
-
-
-def _get(node: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(node, dict):
-            return None
-        node = node.get(key)
-    return node
 
 
 def _table(body: dict[str, Any], field: str) -> str:
