@@ -13,7 +13,7 @@ fail - but deploys nothing:
   variables have a value;
 - `bundle deploy`: the same, then each artifact's `build` command, then every
   `whl:` library must match a built file; then it writes each job resource to
-  the workspace at DATABRICKS_HOST (the fake workspace, tests/fakes/databricks.py)
+  the workspace at DATABRICKS_HOST (the fake workspace, tests/fakes/databricks/)
   through databricks-sdk with the SDK's auth environment, as the real CLI would:
   variables resolved, the target's run_as applied, the wheel library pointing
   at its uploaded copy. The real CLI
