@@ -10,10 +10,14 @@ one concern's state (a dataclass `Workspace` combines) and its routes:
 |---|---|
 | `identity.py` | SCIM Me, ServicePrincipals (with groups); host metadata; OAuth client credentials and GitHub OIDC token exchange |
 | `catalog.py` | Unity Catalog catalogs, schemas, effective permissions, permissions PATCH |
+| `tables.py` | Unity Catalog tables (get, exists) and their rows: an in-memory sqlite database that evaluates the SQL the product sends |
 | `models.py` | Unity Catalog registered models: versions, aliases (set, get, delete, version by alias) |
 | `jobs.py` | Jobs 2.2 (list, get, create, reset, delete, run-now, runs get / get-output / cancel); cluster node types and Spark versions |
 | `mlflow.py` | MLflow experiments get-by-name, runs search (tag filters, newest first) and get |
 | `serving.py` | serving endpoints: create, get, config, tags, AI Gateway, query (`/serving-endpoints/{name}/invocations`) |
+| `warehouses.py` | SQL warehouses (list, get), warehouse permissions (get, update, set), SQL statement execution (execute, get) |
+| `alerts.py` | SQL alerts (AlertsV2 `/api/2.0/alerts`: create, get, list, update, trash); `evaluate` runs one as its schedule would |
+| `monitors.py` | quality monitors (`tables/{table}/monitor`: create, get, update, delete) and their refreshes (run, list, get, cancel) |
 
 `core.py` has what they share (errors, call log, ids, `@route`), `server.py`
 the HTTP side. Errors use the Databricks error body (`error_code`, `message`)

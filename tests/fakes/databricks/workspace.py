@@ -5,17 +5,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from fakes.databricks.alerts import AlertsState
 from fakes.databricks.catalog import CatalogState
 from fakes.databricks.core import FAKE_TOKEN
 from fakes.databricks.identity import IdentityState
 from fakes.databricks.jobs import JobsState
 from fakes.databricks.mlflow import MlflowState
 from fakes.databricks.models import ModelsState
+from fakes.databricks.monitors import MonitorsState
 from fakes.databricks.serving import ServingState
+from fakes.databricks.tables import TablesState
+from fakes.databricks.warehouses import WarehousesState
 
 
 @dataclass
-class Workspace(IdentityState, CatalogState, ModelsState, JobsState, MlflowState, ServingState):
+class Workspace(
+    IdentityState,
+    CatalogState,
+    TablesState,
+    ModelsState,
+    JobsState,
+    MlflowState,
+    ServingState,
+    WarehousesState,
+    AlertsState,
+    MonitorsState,
+):
     """Everything the fake workspace knows. Seed it directly; the server reads and writes it."""
 
 
@@ -49,3 +64,9 @@ def seed_from(workspace: Workspace, seed: dict[str, Any]) -> None:
         settings = {key: value for key, value in endpoint.items() if key != "served_entities"}
         workspace.add_endpoint(name, *(endpoint.get("served_entities") or []), **settings)
     workspace.endpoint_responses.update(seed.get("endpoint_responses") or {})
+    for warehouse_id, warehouse in (seed.get("warehouses") or {}).items():
+        workspace.add_warehouse(warehouse_id, warehouse.get("name", ""), warehouse.get("state", "RUNNING"))
+        for principal, level in (warehouse.get("permissions") or {}).items():
+            workspace.permit_warehouse(warehouse_id, principal, level)
+    for name, table in (seed.get("tables") or {}).items():
+        workspace.tables.create(name, table["columns"], table.get("rows") or [])
