@@ -10,6 +10,7 @@ the caller, one of its groups, or `users`. A stopped warehouse starts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from fakes.databricks.tables import SqlError, type_name
 if TYPE_CHECKING:
     from fakes.databricks.workspace import Workspace
 
+APPLICATION_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # Each level includes the ones before it.
 WAREHOUSE_LEVELS = ("CAN_VIEW", "CAN_USE", "CAN_MONITOR", "CAN_MANAGE", "IS_OWNER")
 
@@ -64,7 +66,7 @@ def may_use(workspace: Workspace, warehouse_id: str, identity: str) -> bool:
 
 
 def _acl_entry(workspace: Workspace, principal: str, level: str) -> dict[str, Any]:
-    if principal in workspace.service_principals:
+    if principal in workspace.service_principals or APPLICATION_ID.fullmatch(principal):
         who = {"service_principal_name": principal}
     elif "@" in principal:
         who = {"user_name": principal}

@@ -35,9 +35,17 @@ class Workspace(
 
 
 def seed_healthy(
-    workspace: Workspace, *, catalog: str, schema: str, principal: str, node_type: str, spark_version: str
+    workspace: Workspace,
+    *,
+    catalog: str,
+    schema: str,
+    principal: str,
+    node_type: str,
+    spark_version: str,
+    warehouse_id: str,
 ) -> None:
-    """A workspace where a project's preflight passes: `principal` is an active SP with every grant."""
+    """A workspace where a project's preflight passes: `principal` is an active SP with every grant,
+    and may use the SQL warehouse its monitoring runs on."""
     workspace.add_service_principal(principal, f"{catalog} deployer")
     workspace.tokens[FAKE_TOKEN] = principal
     workspace.catalogs.add(catalog)
@@ -46,6 +54,9 @@ def seed_healthy(
     workspace.grant("schema", f"{catalog}.{schema}", principal, "USE_SCHEMA", "CREATE_MODEL", "CREATE_TABLE")
     workspace.node_types.extend(["Standard_DS3_v2", node_type])
     workspace.spark_versions.extend(["14.3.x-scala2.12", spark_version])
+    if warehouse_id not in workspace.warehouses:
+        workspace.add_warehouse(warehouse_id, "monitoring")
+    workspace.permit_warehouse(warehouse_id, principal, "CAN_USE")
 
 
 def seed_from(workspace: Workspace, seed: dict[str, Any]) -> None:
