@@ -216,7 +216,11 @@ def test_verify_proves_the_monitoring_a_deploy_created(
     repo: Path,
     capsys: pytest.CaptureFixture[str],
     monitoring: MonitoringTarget,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     code, out = verify(repo, capsys)
     assert code == 0, out
     result = json.loads(out)
