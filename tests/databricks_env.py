@@ -107,17 +107,26 @@ def deployed_job(bundle: BundleTarget, git_sha: str = SHA, version: str = VERSIO
     }
 
 
+def drift_sql(table: str, metric: str) -> str:
+    """Each feature's drift from the baseline in the newest window, as the drift alert reads it."""
+    newest = f"SELECT max(window.start) FROM {table} WHERE drift_type = 'BASELINE'"
+    return (
+        f"SELECT column_name AS feature, {metric} AS drift, window.start AS window_start FROM {table} "
+        f"WHERE drift_type = 'BASELINE' AND slice_key IS NULL AND column_name NOT IN (':table') "
+        f"AND window.start = ({newest})"
+    )
+
+
 def drift_alert(monitoring: MonitoringTarget) -> dict[str, Any]:
     """The drift alert as `bundle deploy` creates it (AlertV2, as the API shows it)."""
     metric = monitoring.defaults.drift_metric
     team = monitoring.alerts
     return {
         "display_name": monitoring.names.drift_alert_name,
-        "query_text": f"SELECT MAX({metric}) AS drift FROM {monitoring.drift_metrics_table} "
-        "WHERE drift_type = 'BASELINE'",
+        "query_text": drift_sql(monitoring.drift_metrics_table, metric),
         "warehouse_id": monitoring.warehouse_id,
         "evaluation": {
-            "source": {"name": "drift"},
+            "source": {"name": "drift", "aggregation": "MAX"},
             "comparison_operator": "GREATER_THAN",
             "threshold": {"value": {"double_value": monitoring.defaults.drift_threshold}},
             "notification": {
