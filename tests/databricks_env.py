@@ -19,8 +19,9 @@ import pytest
 from fakes.databricks import FakeWorkspaceServer, Workspace, seed_healthy
 from fakes.databricks.monitors import create_monitor
 from goldenpath.cli import main
-from goldenpath.databricks.bundle import BundleTarget
+from goldenpath.databricks.bundle import BundleTarget, target_resources
 from goldenpath.databricks.monitoring import MonitoringTarget, monitoring_target
+from goldenpath.naming import JOB_KEY, MONITOR_KEY
 from goldenpath.settings import load_settings
 
 SHA = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
@@ -71,21 +72,16 @@ def failed_checks(out: str) -> dict[str, str]:
     return {name: c["message"] for name, c in checks(out).items() if not c["ok"]}
 
 
-def job_alerting(monitoring: MonitoringTarget) -> dict[str, Any]:
-    """A job's notifications and health rule as the bundle declares them for the owning team."""
-    team = monitoring.alerts
-    hooks = [{"id": destination} for destination in team.destinations]
+def declared(bundle: BundleTarget, kind: str) -> dict[str, Any]:
+    """The bundle's resources of one kind, resolved for its target, as `bundle deploy` sends them."""
+    return target_resources(bundle.root, bundle.target, kind)
+
+
+def job_alerting(bundle: BundleTarget, key: str = JOB_KEY) -> dict[str, Any]:
+    """A job's notifications and health rule as the bundle declares them."""
+    job = declared(bundle, "jobs")[key]
     return {
-        "email_notifications": {
-            "on_failure": list(team.emails),
-            "on_duration_warning_threshold_exceeded": list(team.emails),
-        },
-        "webhook_notifications": {"on_failure": hooks, "on_duration_warning_threshold_exceeded": hooks},
-        "health": {
-            "rules": [
-                {"metric": "RUN_DURATION_SECONDS", "op": "GREATER_THAN", "value": monitoring.max_run_seconds}
-            ]
-        },
+        name: job[name] for name in ("email_notifications", "webhook_notifications", "health") if name in job
     }
 
 
@@ -103,88 +99,40 @@ def deployed_job(bundle: BundleTarget, git_sha: str = SHA, version: str = VERSIO
                 "libraries": [{"whl": wheel}],
             }
         ],
-        **job_alerting(monitoring_target(bundle, SETTINGS)),
+        **job_alerting(bundle),
     }
 
 
-def drift_sql(table: str, metric: str) -> str:
-    """Each feature's drift from the baseline in the newest window, as the drift alert reads it."""
-    newest = f"SELECT max(window.start) FROM {table} WHERE drift_type = 'BASELINE'"
-    return (
-        f"SELECT column_name AS feature, {metric} AS drift, window.start AS window_start FROM {table} "
-        f"WHERE drift_type = 'BASELINE' AND slice_key IS NULL AND column_name NOT IN (':table') "
-        f"AND window.start = ({newest})"
-    )
-
-
-def drift_alert(monitoring: MonitoringTarget) -> dict[str, Any]:
-    """The drift alert as `bundle deploy` creates it (AlertV2, as the API shows it)."""
-    metric = monitoring.defaults.drift_metric
-    team = monitoring.alerts
-    return {
-        "display_name": monitoring.names.drift_alert_name,
-        "query_text": drift_sql(monitoring.drift_metrics_table, metric),
-        "warehouse_id": monitoring.warehouse_id,
-        "evaluation": {
-            "source": {"name": "drift", "aggregation": "MAX"},
-            "comparison_operator": "GREATER_THAN",
-            "threshold": {"value": {"double_value": monitoring.defaults.drift_threshold}},
-            "notification": {
-                "subscriptions": [{"destination_id": d} for d in team.destinations]
-                + [{"user_email": e} for e in team.emails]
-            },
-        },
-        "schedule": {
-            "quartz_cron_schedule": monitoring.defaults.schedule,
-            "timezone_id": monitoring.defaults.timezone,
-        },
-    }
-
-
-def monitor_spec(monitoring: MonitoringTarget) -> dict[str, Any]:
+def bundle_monitor(bundle: BundleTarget) -> dict[str, Any]:
     """The quality monitor's create request, as `bundle deploy` sends it."""
-    columns = monitoring.columns
-    return {
-        "output_schema_name": monitoring.output_schema,
-        "assets_dir": f"/Workspace/Shared/{monitoring.names.repo}/monitoring",
-        "baseline_table_name": monitoring.baseline_table,
-        "inference_log": {
-            "problem_type": "PROBLEM_TYPE_REGRESSION",
-            "granularities": list(monitoring.defaults.granularities),
-            "prediction_col": columns.prediction,
-            "model_id_col": columns.model_version,
-            "timestamp_col": columns.timestamp,
-            "label_col": columns.label,
-        },
-        "schedule": {
-            "quartz_cron_expression": monitoring.defaults.schedule,
-            "timezone_id": monitoring.defaults.timezone,
-        },
-        "notifications": {"on_failure": {"email_addresses": list(monitoring.alerts.emails)}},
-    }
+    monitor = dict(declared(bundle, "quality_monitors")[MONITOR_KEY])
+    monitor["assets_dir"] = str(monitor["assets_dir"]).replace(
+        "${workspace.root_path}", f"/Workspace/Shared/{bundle.name}"
+    )
+    return monitor
 
 
 def predictions_columns(monitoring: MonitoringTarget) -> dict[str, str]:
+    """The monitored table: features, then the columns goldenpath names (a serving table has more)."""
     columns = monitoring.columns
-    return {
-        **FEATURES,
-        columns.row_id: "STRING",
-        columns.prediction: "DOUBLE",
-        columns.model_version: "STRING",
-        columns.timestamp: "TIMESTAMP",
-        columns.label: "DOUBLE",
-        columns.job_run_id: "STRING",
-    }
+    kinds = {columns.prediction: "DOUBLE", columns.label: "DOUBLE", columns.timestamp: "TIMESTAMP"}
+    kinds |= {columns.status_code: "INT", columns.latency_ms: "BIGINT"}
+    names = columns.serving if monitoring.serving else columns.batch
+    return {**FEATURES, **{name: kinds.get(name, "STRING") for name in names}}
 
 
 def deploy_monitoring(workspace: Workspace, bundle: BundleTarget) -> MonitoringTarget:
-    """What a deploy of `bundle` adds for monitoring: the monitor on the predictions table (which
-    the job's first run created), the drift alert, and the monitoring job."""
+    """What a deploy of `bundle` adds for monitoring, from its own resources: the monitor on the
+    monitored table (which, with the baseline, the job's first run created), the drift alert and
+    the jobs besides the pipeline."""
     monitoring = monitoring_target(bundle, SETTINGS)
     for table in (monitoring.monitored_table, monitoring.baseline_table):
         workspace.tables.create(table, predictions_columns(monitoring))
-    create_monitor(workspace, monitoring.monitored_table, monitor_spec(monitoring))
-    workspace.add_alert(drift_alert(monitoring), owner=ACC_SP)
-    monitoring_job = {"name": monitoring.names.monitoring_job_name, "tags": bundle.expected_tags(SHA)}
-    workspace.add_job({**monitoring_job, **job_alerting(monitoring)})
+    monitor = bundle_monitor(bundle)
+    create_monitor(workspace, monitor.pop("table_name"), monitor)
+    for alert in declared(bundle, "alerts").values():
+        workspace.add_alert(alert, owner=ACC_SP)
+    for key, job in declared(bundle, "jobs").items():
+        if key != JOB_KEY:
+            workspace.add_job(job)
     return monitoring

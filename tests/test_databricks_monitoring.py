@@ -18,12 +18,12 @@ from databricks_env import (
     SETTINGS,
     SHA,
     VERSION,
+    bundle_monitor,
     checks,
     deploy_monitoring,
     deployed_job,
     failed_checks,
     healthy_workspace,
-    monitor_spec,
     run,
 )
 from fakes.databricks import FakeWorkspaceServer
@@ -260,10 +260,13 @@ def test_verify_fails_on_a_monitor_on_the_wrong_table(
     repo: Path,
     capsys: pytest.CaptureFixture[str],
     monitoring: MonitoringTarget,
+    acc: BundleTarget,
 ) -> None:
     """A bundle whose monitor watches another table deploys a monitor there, and none on the predictions."""
     del deployed.workspace.monitors[monitoring.monitored_table]
-    create_monitor(deployed.workspace, monitoring.baseline_table, monitor_spec(monitoring))
+    monitor = bundle_monitor(acc)
+    del monitor["table_name"]
+    create_monitor(deployed.workspace, monitoring.baseline_table, monitor)
     code, out = verify(repo, capsys)
     assert code == 1 and list(failed_checks(out)) == ["monitor"]
     assert monitoring.monitored_table in failed_checks(out)["monitor"]
@@ -379,3 +382,36 @@ def test_verify_fails_when_the_monitoring_job_is_missing(
     code, out = verify(repo, capsys)
     assert code == 1
     assert failed_checks(out) == {"notifications": f"job '{name}' (monitoring) is not deployed"}
+
+
+def test_verify_proves_a_serving_repos_monitor_on_its_unpacked_inference_table(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    serving = tmp_path_factory.mktemp("serving") / str(EXAMPLE_ANSWERS["repo_name"])
+    copier_copy(serving, {**EXAMPLE_ANSWERS, "project_kind": "serving"})
+    bundle = load_bundle(serving, "acc")
+    with healthy_workspace(bundle, monkeypatch, tmp_path) as fake:
+        fake.workspace.add_job(deployed_job(bundle))
+        monitoring = deploy_monitoring(fake.workspace, bundle)
+        code, out = verify(serving, capsys)
+    assert code == 0, out
+    assert monitoring.monitored_table.endswith("_inference")
+    assert json.loads(out)["monitor"]["table"] == monitoring.monitored_table
+
+
+def test_verify_checks_no_monitor_or_alert_a_bundle_does_not_declare(
+    server: FakeWorkspaceServer,
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A repo without the example has neither; its job's notifications are still checked."""
+    bare = tmp_path_factory.mktemp("bare") / str(EXAMPLE_ANSWERS["repo_name"])
+    copier_copy(bare, {**EXAMPLE_ANSWERS, "include_example": False})
+    assert not (bare / "resources" / "monitoring.yml").exists()
+    server.workspace.add_job(deployed_job(load_bundle(bare, "acc")))
+    code, out = verify(bare, capsys)
+    assert code == 0, out
+    assert {"monitor", "alert"}.isdisjoint(checks(out)) and checks(out)["notifications"]["ok"]

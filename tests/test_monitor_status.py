@@ -1,53 +1,39 @@
 """`goldenpath monitor status` in a rendered repo against the fake workspace, through databricks-sdk.
 
-Drift is read with the bundle's drift alert query, which the fake's SQL
-warehouse really runs on the drift-metrics rows each test seeds.
+Drift is read with the rendered bundle's drift alert query, which the fake's
+SQL warehouse really runs on the drift-metrics rows each test seeds.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from databricks_env import SETTINGS, deploy_monitoring, drift_alert, healthy_workspace, run
+from databricks_env import SETTINGS, deploy_monitoring, healthy_workspace, run
 from fakes.databricks import FakeWorkspaceServer
 from fakes.databricks.alerts import evaluate
 from fakes.databricks.monitors import DRIFT_METRICS_COLUMNS
 from goldenpath.databricks.bundle import BundleTarget, load_bundle
 from goldenpath.databricks.monitoring import MonitoringTarget, monitoring_target
+from goldenpath.monitor.status import DECISION_TAG, MAX_DRIFT_METRIC, REASON_TAG, TASK_TAG, TRAINING_RUN_TAG
+from goldenpath.naming import DRIFT_CHECK_TASK
 from rendering import EXAMPLE_ANSWERS, copier_copy
 
 THRESHOLD = SETTINGS.monitoring.drift_threshold
 METRIC = SETTINGS.monitoring.drift_metric
 NEWEST = "2025-03-02T00:00:00"
+GRANULARITY = SETTINGS.monitoring.granularities[0]
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("monitor") / str(EXAMPLE_ANSWERS["repo_name"])
     copier_copy(path, EXAMPLE_ANSWERS)
     return path
-
-
-@pytest.fixture
-def repo(rendered: Path, tmp_path: Path) -> Path:
-    """The rendered repo with its drift alert declared as a bundle resource."""
-    repo = Path(shutil.copytree(rendered, tmp_path / rendered.name))
-    monitoring = monitoring_target(load_bundle(repo, "acc"), SETTINGS)
-    alert = drift_alert(monitoring)
-    in_bundle = f"${{var.catalog}}.${{var.schema}}.{monitoring.names.drift_metrics_table(serving=False)}"
-    alert["query_text"] = alert["query_text"].replace(monitoring.drift_metrics_table, in_bundle)
-    alert["warehouse_id"] = "${var.warehouse_id}"
-    (repo / "resources" / "drift_alert.yml").write_text(
-        yaml.safe_dump({"resources": {"alerts": {"drift": alert}}}, sort_keys=False), encoding="utf-8"
-    )
-    return repo
 
 
 @pytest.fixture
@@ -70,23 +56,24 @@ def server(
         yield fake
 
 
+def drift_row(window: str, column: str, drift: float, **fields: str) -> dict[str, Any]:
+    """One row a monitor refresh writes: baseline drift of one column over the whole table, by day."""
+    row = {"window.start": window, "granularity": GRANULARITY, "drift_type": "BASELINE", "slice_key": None}
+    return {**row, "column_name": column, METRIC: drift, **fields}
+
+
 def refreshed(server: FakeWorkspaceServer, monitoring: MonitoringTarget, drift: dict[str, float]) -> None:
     """A successful refresh that wrote `drift` per feature for the newest window (and an older, worse one)."""
     server.workspace.add_refresh(monitoring.monitored_table, "SUCCESS")
     rows: list[dict[str, Any]] = [
-        {
-            "window.start": "2025-03-01T00:00:00",
-            "column_name": "price",
-            "drift_type": "BASELINE",
-            METRIC: 0.99,
-        }
+        drift_row("2025-03-01T00:00:00", "price", 0.99),  # an older window
+        *(drift_row(NEWEST, feature, value) for feature, value in drift.items()),
+        drift_row(NEWEST, "price", 0.95, drift_type="CONSECUTIVE"),
+        drift_row(NEWEST, "price", 0.95, granularity="1 week"),
+        drift_row(NEWEST, "price", 0.95, slice_key="promo"),
+        drift_row(NEWEST, ":table", 0.9),
+        drift_row(NEWEST, monitoring.columns.prediction, 0.9),  # not a feature
     ]
-    rows += [
-        {"window.start": NEWEST, "column_name": feature, "drift_type": "BASELINE", METRIC: value}
-        for feature, value in drift.items()
-    ]
-    rows.append({"window.start": NEWEST, "column_name": "price", "drift_type": "CONSECUTIVE", METRIC: 0.95})
-    rows.append({"window.start": NEWEST, "column_name": ":table", "drift_type": "BASELINE", METRIC: 0.9})
     server.workspace.tables.create(monitoring.drift_metrics_table, DRIFT_METRICS_COLUMNS, rows)
     (alert_id,) = server.workspace.alerts
     evaluate(server.workspace, alert_id)  # the alert's schedule ran after the refresh
@@ -275,3 +262,12 @@ def test_a_warehouse_the_caller_may_not_use_refuses_the_drift_query(
 def test_an_unknown_target_is_a_usage_error(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(repo, capsys, "monitor", "status", "--target", "staging")
     assert code == 2 and "choose one of dev, acc, prd" in err
+
+
+def test_the_drift_check_tags_it_reads_are_the_ones_the_generated_task_writes(repo: Path) -> None:
+    """The generated drift_check task tags its MLflow run; status finds and reads it by those tags."""
+    source = next(repo.glob("src/*/monitoring.py")).read_text(encoding="utf-8")
+    assert f'TASK_TAG = "{TASK_TAG}"' in source and f'DECISION_TAG = "{DECISION_TAG}"' in source
+    assert f"TASK_TAG: {DRIFT_CHECK_TASK!r}".replace("'", '"') in source
+    assert f'mlflow.set_tag("{REASON_TAG}",' in source and f'mlflow.set_tag("{TRAINING_RUN_TAG}",' in source
+    assert f'mlflow.log_metric("{MAX_DRIFT_METRIC}",' in source

@@ -51,6 +51,7 @@ def workspace(harness: Harness) -> Iterator[FakeWorkspaceServer]:
                 principal=environment.deployment.service_principal,
                 node_type=settings.node_type_id,
                 spark_version=settings.python_runtimes[str(EXAMPLE_ANSWERS["python_version"])],
+                warehouse_id=environment.warehouse_id,
             )
             fake.workspace.oauth_clients[f"e2e-{env}-client-id"] = f"e2e-{env}-client-secret"
         yield fake

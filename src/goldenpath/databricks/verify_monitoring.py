@@ -1,5 +1,8 @@
 """After a deploy: prove the target's monitoring is in the workspace as goldenpath names it.
 
+Each check runs for what the bundle declares (a repo without the example has
+no monitor or alert; `goldenpath check-repo` refuses one that dropped them):
+
 - `monitor`: a quality monitor on the monitored table (predictions, or the
   unpacked inference table of a serving repo);
 - `monitor-profile`: its inference-log profile reads the columns goldenpath
@@ -26,10 +29,11 @@ from databricks.sdk.service.jobs import (
 )
 from databricks.sdk.service.sql import AlertV2, ComparisonOperator
 
-from goldenpath.databricks.bundle import BundleTarget
+from goldenpath.databricks.bundle import BundleTarget, target_resources
 from goldenpath.databricks.deployed import deployed_name, find_jobs
 from goldenpath.databricks.findings import Finding, Report
 from goldenpath.databricks.monitoring import MonitoringTarget
+from goldenpath.naming import ALERT_KEY, MONITOR_KEY
 
 REDEPLOY = "keep resources/*.yml as generated (goldenpath check-repo) and redeploy"
 FAILING = (MonitorInfoStatus.MONITOR_STATUS_ERROR, MonitorInfoStatus.MONITOR_STATUS_FAILED)
@@ -38,19 +42,25 @@ FAILING = (MonitorInfoStatus.MONITOR_STATUS_ERROR, MonitorInfoStatus.MONITOR_STA
 def verify_monitoring(
     client: WorkspaceClient, bundle: BundleTarget, monitoring: MonitoringTarget, report: Report
 ) -> None:
-    """Add the monitoring checks and facts to `report`."""
-    monitor = find_monitor(client, monitoring.monitored_table)
-    report.add(check_monitor(monitoring, bundle.target, monitor))
-    if monitor is not None:
-        report.facts["monitor"] = {"table": monitor.table_name, "status": _value(monitor.status)}
-        report.add(check_monitor_profile(monitoring, monitor))
-    alert_name = deployed_name(client, bundle, monitoring.names.drift_alert_name)
-    alert = find_alert(client, alert_name)
-    report.add(check_alert(monitoring, bundle.target, alert_name, alert))
-    if alert is not None:
-        report.facts["alert"] = {"id": alert.id, "name": alert.display_name}
-        report.add(check_alert_destinations(monitoring, alert))
-    jobs = {key: deployed_name(client, bundle, name) for key, name in monitoring.names.job_names.items()}
+    """Add the monitoring checks and facts to `report`, for the monitor, alert and jobs the bundle declares."""
+    if MONITOR_KEY in target_resources(bundle.root, bundle.target, "quality_monitors"):
+        monitor = find_monitor(client, monitoring.monitored_table)
+        report.add(check_monitor(monitoring, bundle.target, monitor))
+        if monitor is not None:
+            report.facts["monitor"] = {"table": monitor.table_name, "status": _value(monitor.status)}
+            report.add(check_monitor_profile(monitoring, monitor))
+    if ALERT_KEY in target_resources(bundle.root, bundle.target, "alerts"):
+        alert_name = deployed_name(client, bundle, monitoring.names.drift_alert_name)
+        alert = find_alert(client, alert_name)
+        report.add(check_alert(monitoring, bundle.target, alert_name, alert))
+        if alert is not None:
+            report.facts["alert"] = {"id": alert.id, "name": alert.display_name}
+            report.add(check_alert_destinations(monitoring, alert))
+    declared = target_resources(bundle.root, bundle.target, "jobs")
+    jobs = {
+        key: deployed_name(client, bundle, monitoring.names.job_names.get(key) or str(job.get("name", key)))
+        for key, job in declared.items()
+    }
     report.add(check_notifications(client, monitoring, jobs))
 
 
