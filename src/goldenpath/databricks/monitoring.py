@@ -25,6 +25,7 @@ class MonitoringTarget:
     """The monitoring a target's deploy creates, every name resolved for that target."""
 
     environment: str  # the bundle target, an environment of goldenpath.yml
+    development: bool  # deployed in development mode: prefixed names, no monitor schedule
     names: DerivedNames
     serving: bool
     catalog: str
@@ -87,6 +88,7 @@ def monitoring_target(bundle: BundleTarget, settings: Settings) -> MonitoringTar
         raise UsageError(f"the bundle name is not a goldenpath repository name: {exc}") from None
     return MonitoringTarget(
         environment=bundle.target,
+        development=bundle.development,
         names=names,
         serving=bundle.endpoint_name is not None,
         catalog=bundle.catalog,

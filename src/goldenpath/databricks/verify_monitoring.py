@@ -121,9 +121,10 @@ def check_monitor_profile(monitoring: MonitoringTarget, monitor: MonitorInfo) ->
         ),
         "baseline_table_name": (monitor.baseline_table_name, monitoring.baseline_table),
         "output_schema_name": (monitor.output_schema_name, monitoring.output_schema),
+        # Development mode deploys a monitor without its schedule, as it pauses jobs.
         "schedule": (
             monitor.schedule.quartz_cron_expression if monitor.schedule else None,
-            monitoring.defaults.schedule,
+            None if monitoring.development else monitoring.defaults.schedule,
         ),
     }
     wrong = [
