@@ -1,0 +1,1 @@
+"""Checks of a generated repository: its names and wiring against the convention."""
