@@ -59,6 +59,10 @@ def assert_monitoring_deployed(
     """The deploy wrote the monitor, the drift alert and the monitoring job, and verify checked each."""
     names = derive_names("rtl-forecasting-demand-weekly", harness.settings)
     table = names.table_path(environment, names.monitored_table(serving))
+    # The deploy created the tables (goldenpath monitor prepare), then the monitor on one.
+    assert run.steps(only_job(run)).get("goldenpath monitor prepare") == "Success"
+    expected = MONITOR_COLUMNS.sql_types(serving)
+    assert workspace.workspace.tables.columns(table) == expected
     monitor = workspace.workspace.monitors[table]
     assert monitor["inference_log"]["prediction_col"] == MONITOR_COLUMNS.prediction
     assert monitor["baseline_table_name"] == names.table_path(environment, names.baseline_table)
