@@ -39,6 +39,9 @@ def fake_secrets(harness: Harness) -> dict[str, str]:
     return values
 
 
+PIPELINE_JOB = "rtl-forecasting-demand-weekly-pipeline"
+
+
 def bundle_calls(run: ActRun) -> list[list[str]]:
     return [call["argv"] for call in run.databricks_calls() if call["argv"][:1] == ["bundle"]]
 
@@ -84,10 +87,11 @@ def assert_monitoring_deployed(
 
 
 def deployed_job(workspace: FakeWorkspaceServer, harness: Harness) -> dict[str, Any]:
+    """The training job (the bundle also deploys the scheduled monitoring job)."""
     (job,) = [
         s
         for s in workspace.workspace.jobs.values()
-        if s["tags"]["project"] == "rtl-forecasting-demand-weekly" and s["name"].endswith("-pipeline")
+        if s["tags"]["project"] == "rtl-forecasting-demand-weekly" and s["name"] == PIPELINE_JOB
     ]
     return job
 
@@ -165,7 +169,7 @@ def test_deploy_summary_shows_the_verified_job(
     (job_id,) = [
         i
         for i, s in workspace.workspace.jobs.items()
-        if s["tags"]["env"] == "acc" and s["name"] == "rtl-forecasting-demand-weekly-pipeline"
+        if s["tags"]["env"] == "acc" and s["name"] == PIPELINE_JOB
     ]
     assert f"[rtl-forecasting-demand-weekly-pipeline]({workspace.url}/jobs/{job_id})" in summary
     assert f"`git_sha={deployable.head()}`" in summary
