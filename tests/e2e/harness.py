@@ -42,11 +42,10 @@ import yaml
 
 from goldenpath.refs import expected_ref, project_version
 from goldenpath.settings import Settings, load_settings
-from rendering import REPO_ROOT, git, render
+from rendering import BUNDLE_SCHEMA, REPO_ROOT, git, render
 
 E2E_DIR = Path(__file__).resolve().parent
 DOUBLES_DIR = E2E_DIR / "doubles"
-BUNDLE_SCHEMA = REPO_ROOT.parent / "shared" / "schemas" / "databricks-bundle.schema.json"
 ACT = Path(sys.executable).parent / "act"
 DEFAULT_TIMEOUT = float(os.environ.get("GOLDENPATH_E2E_TIMEOUT", "1500"))
 
