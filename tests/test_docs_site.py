@@ -151,3 +151,50 @@ def test_the_table_reader_sees_inputs_secrets_and_outputs(tmp_path: Path) -> Non
         encoding="utf-8",
     )
     assert documented(page) == {"input": {"a", "b"}, "secret": {"S"}, "output": {"o"}}
+
+
+ARCHITECTURE = DOCS / "architecture.md"
+# Backticked names in the map that are paths in this repository (not commands or identifiers).
+PATH_ROOTS = ("src/", "tests/", "hooks/", "scripts/", "actions/", "benchmarks/", "docs/", ".github/", ".ci/")
+TOP_LEVEL = (
+    "goldenpath.yml",
+    "copier.yml",
+    "mkdocs.yml",
+    "pyproject.toml",
+    "uv.lock",
+    ".pre-commit-hooks.yaml",
+)
+# The map writes a generated repo's file as `template/…/<path>`, its package directory as `<package>`.
+GENERATED = "template/…/"
+TEMPLATE = REPO_ROOT / "template" / "{{cookiecutter.repo_name}}"
+CONDITIONAL_NAME = re.compile(r"\{%.*?%\}")
+PACKAGE_DIR = "{{ goldenpath(cookiecutter).names.package }}"
+
+
+def architecture_paths() -> list[str]:
+    """Every repository path the architecture map names."""
+    names = set(re.findall(r"`([^`\s]+)`", ARCHITECTURE.read_text(encoding="utf-8")))
+    return sorted(name for name in names if name.startswith((*PATH_ROOTS, GENERATED)) or name in TOP_LEVEL)
+
+
+def generated_paths() -> set[str]:
+    """The template's files as a generated repo names them (conditional names rendered as their file)."""
+    return {
+        CONDITIONAL_NAME.sub("", path.relative_to(TEMPLATE).as_posix()).replace(PACKAGE_DIR, "<package>")
+        for path in TEMPLATE.rglob("*")
+    }
+
+
+def exists(path: str) -> bool:
+    if path == GENERATED:
+        return TEMPLATE.is_dir()
+    if path.startswith(GENERATED):
+        return path.removeprefix(GENERATED).rstrip("/") in generated_paths()
+    return any(REPO_ROOT.glob(path.rstrip("/")))
+
+
+def test_architecture_names_only_paths_that_exist() -> None:
+    paths = architecture_paths()
+    assert len(paths) > 30, "the map should name the files that hold each behaviour"
+    missing = [path for path in paths if not exists(path)]
+    assert not missing, f"docs/architecture.md names paths that do not exist: {missing}"
