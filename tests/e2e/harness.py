@@ -14,8 +14,9 @@ How (findings behind each choice are in docs/testing.md):
 - Everything act and the workflows write (HOME, act's workspaces) lives under
   a temporary directory, the environment is rebuilt from a short allow-list,
   and act's network extras are off (version check, cache server). The only
-  network use left is the workflows' own pip/poetry installs from PyPI, whose
-  download caches every run of the session shares (`cache`).
+  network use left is the workflows' own pip/poetry installs from PyPI: pip
+  reads a pull-through cache of PyPI's index on loopback (`pypi_cache.py`), and
+  poetry's download cache is shared by every run of the session.
 - Every run has a time budget (`BUDGETS`): a run that exceeds it is stopped and
   fails its test, naming the run and the budget.
 """
@@ -83,13 +84,15 @@ class Harness:
     """Session-wide state: one central snapshot, one HOME, numbered runs.
 
     `root` is this worker's; `cache` may be shared by every xdist worker of the
-    session: pip's and poetry's download caches and the setup-python double's
-    pristine virtualenvs live there, so each is filled once per session, by
-    whichever run needs it first (every write to it is atomic).
+    session: poetry's download cache, the PyPI pages and files behind `index_url`
+    (`pypi_cache.py`) and the setup-python double's pristine virtualenvs live
+    there, so each is filled once per session, by whichever run needs it first
+    (every write to it is atomic).
     """
 
     root: Path
     cache: Path
+    index_url: str
     settings: Settings = field(default_factory=load_settings)
     central: Path = field(init=False)
     home: Path = field(init=False)
@@ -132,8 +135,8 @@ class Harness:
             XDG_CACHE_HOME=str(self.home / ".cache"),
             XDG_CONFIG_HOME=str(self.home / ".config"),
             XDG_DATA_HOME=str(self.home / ".local" / "share"),
-            # Download caches shared by the session's runs, as a runner image may keep them.
-            PIP_CACHE_DIR=str(self.cache / "pip"),
+            # PyPI through the session's cache, and poetry's download cache, shared by every run.
+            PIP_INDEX_URL=self.index_url,
             POETRY_CACHE_DIR=str(self.cache / "pypoetry"),
             # pip byte-compiles every file it installs (half of installing goldenpath's
             # dependencies); Python compiles what a step imports anyway, and nothing a run
