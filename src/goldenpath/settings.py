@@ -16,6 +16,15 @@ from typing import Any, NoReturn
 
 import yaml
 
+from goldenpath.errors import UsageError
+from goldenpath.settings_monitoring import (
+    MonitoringDefaults,
+    TeamAlerts,
+    parse_monitoring,
+    parse_team_alerts,
+    parse_warehouse_id,
+)
+
 SETTINGS_FILENAME = "goldenpath.yml"
 SETTINGS_ENV_VAR = "GOLDENPATH_SETTINGS"
 ENVIRONMENT_NAMES = ("dev", "acc", "prd")
@@ -34,8 +43,24 @@ SERVING_KIND = "serving"
 PROJECT_KINDS = ("batch", SERVING_KIND)
 
 
-class SettingsError(ValueError):
-    """The settings file is missing, malformed or inconsistent."""
+class SettingsError(UsageError):
+    """The settings file is missing, malformed or inconsistent: a configuration error (exit 2)."""
+
+
+@dataclass(frozen=True)
+class GitIdentity:
+    """Who a commit names as its author."""
+
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+# What goldenpath commits as (a created repository's first commit, the update pull request's
+# commit) unless `github.bot` names the org's GitHub App bot.
+DEFAULT_BOT = GitIdentity("goldenpath[bot]", "goldenpath[bot]@users.noreply.github.com")
 
 
 @dataclass(frozen=True)
@@ -53,6 +78,7 @@ class Environment:
     host: str
     catalog_prefix: str
     deployment: Deployment | None  # None for dev, which runs as the developer
+    warehouse_id: str  # the SQL warehouse monitors and alerts run on
 
 
 @dataclass(frozen=True)
@@ -85,8 +111,11 @@ class Settings:
     repo_visibility: str
     platform_team: str
     prd_reviewers: str
+    team_alerts: dict[str, TeamAlerts]
+    monitoring: MonitoringDefaults
     # Offered kinds, the default first; a fork switches one off by leaving it out.
     project_kinds: tuple[str, ...] = PROJECT_KINDS
+    bot: GitIdentity = DEFAULT_BOT
 
     @property
     def python_supported(self) -> tuple[str, ...]:
@@ -211,8 +240,21 @@ def parse_settings(raw: Any, source: Path) -> Settings:
         repo_visibility=repo_visibility,
         platform_team=platform_team,
         prd_reviewers=prd_reviewers,
+        team_alerts={team: parse_team_alerts(reader, team) for team in teams},
+        monitoring=parse_monitoring(reader),
         project_kinds=_project_kinds(reader),
+        bot=_bot(reader),
     )
+
+
+def _bot(reader: _Reader) -> GitIdentity:
+    """Optional `github.bot` (name and email); without it, `DEFAULT_BOT`."""
+    if not reader.has("github.bot"):
+        return DEFAULT_BOT
+    email = reader.text("github.bot.email")
+    if "@" not in email or any(c.isspace() for c in email):
+        reader.fail("github.bot.email", f"must be an email address, got {email!r}")
+    return GitIdentity(reader.text("github.bot.name"), email)
 
 
 def _project_kinds(reader: _Reader) -> tuple[str, ...]:
@@ -251,6 +293,7 @@ def _environment(reader: _Reader, env: str) -> Environment:
         host=_https_url(reader, f"environments.{env}.host"),
         catalog_prefix=reader.text(f"environments.{env}.catalog"),
         deployment=_deployment(reader, env),
+        warehouse_id=parse_warehouse_id(reader, env),
     )
 
 

@@ -28,6 +28,9 @@ DOUBLES: dict[str, str | None] = {
     "actions/upload-artifact": "upload-artifact",
     "databricks/setup-cli": "setup-cli",
     "actions/create-github-app-token": "create-github-app-token",
+    "actions/download-artifact": "download-artifact",
+    "actions/upload-pages-artifact": "upload-pages-artifact",
+    "actions/deploy-pages": "deploy-pages",
 }
 
 

@@ -38,6 +38,8 @@ from rendering import EXAMPLE_ANSWERS
 
 WORKFLOW = "deploy.yml"
 CALLER = Path(".github", "workflows", WORKFLOW)
+# The example project's training job (its bundle also deploys the scheduled monitoring job).
+PIPELINE_JOB = f"{EXAMPLE_ANSWERS['repo_name']}-pipeline"
 
 
 @dataclass(frozen=True)
@@ -54,11 +56,13 @@ class Deploy:
         """argv of every `databricks bundle ...` call, in order."""
         return [call["argv"] for call in self.run.databricks_calls() if call["argv"][:1] == ["bundle"]]
 
-    def project_job(self) -> dict[str, Any]:
-        """The one job of the example project in the workspace (its settings as deployed)."""
+    def pipeline_job(self) -> tuple[int, dict[str, Any]]:
+        """The example project's training job in the workspace: its id and its settings as deployed."""
         project = str(EXAMPLE_ANSWERS["repo_name"])
         (job,) = [
-            settings for settings in self.workspace.jobs.values() if settings["tags"]["project"] == project
+            (job_id, settings)
+            for job_id, settings in self.workspace.jobs.items()
+            if settings["tags"]["project"] == project and settings["name"] == PIPELINE_JOB
         ]
         return job
 
@@ -178,7 +182,7 @@ def assert_deployed(deploy: Deploy, environment: str, smoke_run: bool = False) -
         assert steps.get("goldenpath databricks smoke") == "Success", steps
     else:
         assert "goldenpath databricks smoke" not in steps  # smoke-run defaults to false
-    deployed = deploy.project_job()
+    _, deployed = deploy.pipeline_job()
     assert deployed["tags"]["git_sha"] == sha and deployed["tags"]["env"] == environment
 
     secret = f"e2e-{environment}-client-secret".encode()

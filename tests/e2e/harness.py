@@ -57,6 +57,7 @@ BUDGETS: dict[str, float] = {
     "release.yml": 120,
     "create-repo.yml": 120,
     "template-update.yml": 150,
+    "fleet-report.yml": 240,
 }
 BUDGET_SCALE_ENV = "GOLDENPATH_E2E_BUDGET_SCALE"
 
@@ -145,7 +146,7 @@ class Harness:
             # The machine's pip.conf (extra indexes, find-links) is not the runner's.
             PIP_CONFIG_FILE=os.devnull,
             ACT_DISABLE_VERSION_CHECK="1",
-            GOLDENPATH_E2E_CACHE=str(self.cache),
+            GOLDENPATH_E2E_PYTHONS=str(self.cache / "setup-python"),
             GOLDENPATH_E2E_ARTIFACTS=str(run_dir / "artifacts"),
             GOLDENPATH_E2E_DATABRICKS_LOG=str(run_dir / "databricks.jsonl"),
             GOLDENPATH_E2E_BUNDLE_SCHEMA=str(BUNDLE_SCHEMA),

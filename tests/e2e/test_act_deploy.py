@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from e2e.deploys import Deploy, Deployer, ask_for_a_smoke_run, assert_deployed, only_job
+from e2e.deploys import PIPELINE_JOB, Deploy, Deployer, ask_for_a_smoke_run, assert_deployed, only_job
 from e2e.harness import Harness
 
 pytestmark = pytest.mark.e2e
@@ -64,8 +64,8 @@ def test_push_to_main_validates_checks_deploys_verifies_and_smoke_runs_acc(acc_d
 
 def test_deploy_summary_shows_the_verified_job(acc_deploy: Deploy) -> None:
     summary = acc_deploy.run.summary()
-    (job_id,) = [i for i, s in acc_deploy.workspace.jobs.items() if s["tags"]["env"] == "acc"]
-    assert f"[rtl-forecasting-demand-weekly-pipeline]({acc_deploy.url}/jobs/{job_id})" in summary
+    job_id, _ = acc_deploy.pipeline_job()
+    assert f"[{PIPELINE_JOB}]({acc_deploy.url}/jobs/{job_id})" in summary
     assert f"`git_sha={acc_deploy.repo.head()}`" in summary
     assert "Databricks bundle deployed and verified" in summary
 

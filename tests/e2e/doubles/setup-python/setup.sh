@@ -31,13 +31,13 @@ if [[ -z "$interpreter" ]]; then
 fi
 
 # `python -m venv` bootstraps pip (ensurepip) every time: seconds per job. So one pristine
-# virtualenv per interpreter is made once per test session, under $GOLDENPATH_E2E_CACHE,
+# virtualenv per interpreter is made once per test session, under $GOLDENPATH_E2E_PYTHONS,
 # and each job gets a fresh copy of it, its own paths written in: as untouched as a new one.
-if [[ -z "${GOLDENPATH_E2E_CACHE:-}" ]]; then
-  echo "::error::setup-python test double: GOLDENPATH_E2E_CACHE is not set (run through tests/e2e/harness.py)"
+if [[ -z "${GOLDENPATH_E2E_PYTHONS:-}" ]]; then
+  echo "::error::setup-python test double: GOLDENPATH_E2E_PYTHONS is not set (run through tests/e2e/harness.py)"
   exit 1
 fi
-seed="${GOLDENPATH_E2E_CACHE}/setup-python/$(printf '%s' "$interpreter" | sha256sum | cut -c1-16)"
+seed="${GOLDENPATH_E2E_PYTHONS}/$(printf '%s' "$interpreter" | sha256sum | cut -c1-16)"
 if [[ ! -d "$seed" ]]; then
   mkdir -p "${seed%/*}"
   fresh="$(mktemp -d "${seed}.XXXXXX")"
