@@ -21,6 +21,7 @@ ORDER = [
     "update",
     "databricks",
     "trace",
+    "monitor",
     "create-repo",
     "fleet",
     "release",

@@ -122,6 +122,15 @@ def usage_cases(w: World) -> dict[str, Case]:
         "trace": Case(
             ["trace", "abcdef1", "--path", repo, "--request-timeout", "0"], 2, says="--request-timeout"
         ),
+        "monitor status": Case(
+            ["monitor", "status", "--target", "nosuch", "--path", repo], 2, says="target 'nosuch'"
+        ),
+        "monitor prepare": Case(
+            ["monitor", "prepare", "--target", "acc", "--path", repo, "--profile", "nosuch"],
+            2,
+            {"DATABRICKS_CONFIG_FILE": str(profiles)},
+            "no profile 'nosuch'",
+        ),
         "create-repo": Case([*CREATE_REPO], 2, says="GITHUB_TOKEN"),
         "fleet": Case(["fleet", "--concurrency", "0"], 2, says="at least 1"),
         "fleet merge": Case(["fleet", "merge", str(w.scratch / "missing.json")], 2, says="missing.json"),
@@ -171,6 +180,12 @@ def credential_cases(w: World) -> dict[str, Case]:
             for name, extra in DATABRICKS_COMMANDS.items()
         },
         "trace": Case(["trace", "abcdef1", "--path", repo], 2, databricks, "refused the credentials"),
+        **{
+            f"monitor {name}": Case(
+                ["monitor", name, "--target", "acc", "--path", repo], 2, databricks, "refused the credentials"
+            )
+            for name in MONITOR_COMMANDS
+        },
         "create-repo": Case([*CREATE_REPO], 2, github, "refused the token"),
         "fleet": Case(["fleet"], 2, github, "refused the token"),
         "fleet plan": Case(["fleet", "plan"], 2, github, "refused the token"),
@@ -203,6 +218,10 @@ def unreachable_cases(w: World) -> dict[str, Case]:
             for name, extra in DATABRICKS_COMMANDS.items()
         },
         "trace": Case(["trace", "abcdef1", "--path", repo], 3, databricks, host),
+        **{
+            f"monitor {name}": Case(["monitor", name, "--target", "acc", "--path", repo], 3, databricks, host)
+            for name in MONITOR_COMMANDS
+        },
         "create-repo": Case([*CREATE_REPO], 3, github, host),
         "fleet": Case(["fleet"], 3, github, host),
         "fleet plan": Case(["fleet", "plan"], 3, github, host),
@@ -249,6 +268,11 @@ def refusal_cases(w: World) -> dict[str, Case]:
             for name, extra in DATABRICKS_COMMANDS.items()
         },
         "trace": Case(["trace", "abcdef1", "--path", repo], 1, databricks),
+        # No monitor deployed (status gates on it); no warehouse to create the tables on (prepare).
+        **{
+            f"monitor {name}": Case(["monitor", name, "--target", "acc", "--path", repo], 1, databricks)
+            for name in MONITOR_COMMANDS
+        },
         "create-repo": Case(
             [*CREATE_REPO[:1], "$(id)", *CREATE_REPO[2:]],
             1,
@@ -275,6 +299,7 @@ DATABRICKS_COMMANDS = {
     "smoke": ["--target", "acc", "--poll-interval", "0"],
     "trace": ["abcdef1", "--target", "acc"],
 }
+MONITOR_COMMANDS = ("status", "prepare")
 KINDS: dict[str, Callable[[World], dict[str, Case]]] = {
     "usage": usage_cases,
     "credential": credential_cases,

@@ -14,6 +14,7 @@ from goldenpath.create_repo import commands as create_repo
 from goldenpath.databricks import commands as databricks
 from goldenpath.errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, GoldenpathError
 from goldenpath.fleet import commands as fleet
+from goldenpath.monitor import commands as monitor
 from goldenpath.new import commands as new
 from goldenpath.release import commands as release
 from goldenpath.timeouts import REQUEST_TIMEOUT_ENV
@@ -24,8 +25,8 @@ goldenpath: the paved road from a repository name to a deployed Databricks ML pr
 
 Data scientists start with `goldenpath new`, keep their names right with
 `check-name` and `check-repo` (a pre-commit hook does it for them), take template
-releases with `goldenpath update`, and look at their workspace with `databricks`
-and `trace`. The platform team's workflows run `create-repo`, `fleet`, `release`
+releases with `goldenpath update`, and look at their workspace with `databricks`,
+`trace` and `monitor`. The platform team's workflows run `create-repo`, `fleet`, `release`
 and `pin-refs`. `goldenpath COMMAND --help` explains each, with an example."""
 
 EPILOG = f"""\
@@ -45,6 +46,7 @@ REGISTRARS: list[Registrar] = [
     update.register,
     databricks.register,
     databricks.register_trace,
+    monitor.register,
     create_repo.register,
     fleet.register,
     release.register,
