@@ -10,6 +10,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from goldenpath.naming import (
+    MONITOR_COLUMNS,
     REQUIRED_TAGS,
     check_endpoint_name,
     check_github_repo,
@@ -134,6 +135,44 @@ def test_derived_names_table() -> None:
     assert names.uc_model_path("prd") == "prd_rtl.forecasting_demand_weekly.demand_weekly_model"
 
 
+def test_monitoring_names_table() -> None:
+    """The tables, jobs and alert that monitoring reads and writes (docs/monitoring.md)."""
+    names = derive_names("rtl-forecasting-demand-weekly", SETTINGS)
+    package = "rtl_forecasting_demand_weekly"
+    assert names.predictions_table == f"{package}_predictions"
+    assert names.baseline_table == f"{package}_baseline"
+    assert names.input_table == f"{package}_input"
+    assert names.payload_table == "demand_weekly_model_payload"
+    assert names.inference_table == f"{package}_inference"
+    assert names.readout_table == f"{package}_ab_readout"
+    assert names.monitored_table(serving=False) == names.predictions_table
+    assert names.monitored_table(serving=True) == names.inference_table
+    assert names.drift_metrics_table(serving=False) == f"{package}_predictions_drift_metrics"
+    assert names.profile_metrics_table(serving=True) == f"{package}_inference_profile_metrics"
+    assert names.table_path("acc", names.predictions_table) == (
+        f"acc_rtl.forecasting_demand_weekly.{package}_predictions"
+    )
+    assert names.monitoring_job_name == "rtl-forecasting-demand-weekly-monitoring"
+    assert names.drift_alert_name == "rtl-forecasting-demand-weekly-drift"
+    assert names.job_names == {
+        "pipeline": "rtl-forecasting-demand-weekly-pipeline",
+        "monitoring": "rtl-forecasting-demand-weekly-monitoring",
+    }
+
+
+def test_monitor_columns_are_one_contract() -> None:
+    assert MONITOR_COLUMNS.batch == (
+        "row_id",
+        "prediction",
+        "model_version",
+        "predicted_at",
+        "label",
+        "job_run_id",
+    )
+    assert MONITOR_COLUMNS.serving == (*MONITOR_COLUMNS.batch, "status_code", "latency_ms", "request_id")
+    assert all(check_uc_identifier(column) == [] for column in MONITOR_COLUMNS.serving)
+
+
 def test_derive_refuses_invalid_names() -> None:
     with pytest.raises(ValueError, match="unit 'xyz'"):
         derive_names("xyz-forecasting-demand", SETTINGS)
@@ -226,6 +265,12 @@ def test_every_accepted_name_derives_valid_names_everywhere(name: str) -> None:
     assert check_job_name(names.job_name) == []
     assert check_endpoint_name(names.endpoint_name) == []
     assert check_uc_identifier(names.inference_table_prefix + "_payload") == []
+    assert check_job_name(names.monitoring_job_name) == []
+    for serving in (False, True):
+        for table in (names.drift_metrics_table(serving), names.profile_metrics_table(serving)):
+            assert check_uc_identifier(table) == []
+    for table in (names.baseline_table, names.input_table, names.payload_table, names.readout_table):
+        assert check_uc_identifier(table) == []
     for identifier in [names.uc_schema, names.uc_model, *names.catalogs.values()]:
         assert check_uc_identifier(identifier) == []
     project = Project(answers=_answers(name), names=names, settings=SETTINGS, template_version="1.2.3")

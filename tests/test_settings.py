@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from goldenpath.settings import SETTINGS_ENV_VAR, SettingsError, load_settings
+from goldenpath.settings_monitoring import MonitoringDefaults, TeamAlerts
 from rendering import REPO_ROOT
 
 SHIPPED = (REPO_ROOT / "goldenpath.yml").read_text()
@@ -30,6 +31,28 @@ def test_shipped_example_values() -> None:
     assert all(e.host.endswith(".azuredatabricks.net") for e in settings.environments.values())
     assert settings.workflow_uses("reusable-test.yml") == (
         "acme-retail/goldenpath/.github/workflows/reusable-test.yml@v1"
+    )
+
+
+def test_shipped_monitoring_settings() -> None:
+    settings = load_settings()
+    assert {env: e.warehouse_id for env, e in settings.environments.items()} == {
+        "dev": "a1b2c3d4e5f60001",
+        "acc": "a1b2c3d4e5f60002",
+        "prd": "a1b2c3d4e5f60003",
+    }
+    assert settings.team_alerts.keys() == settings.teams.keys()
+    assert settings.team_alerts["ds-rtl"] == TeamAlerts(
+        destinations=("00000000-0000-0000-0000-0000000d0002",), emails=("retail-ml-oncall@example.com",)
+    )
+    assert settings.team_alerts["ds-sup"].emails == ()
+    assert settings.monitoring == MonitoringDefaults(
+        schedule="0 0 6 * * ?",
+        timezone="UTC",
+        granularities=("1 day",),
+        drift_metric="js_distance",
+        drift_threshold=0.2,
+        max_run_minutes=120,
     )
 
 
@@ -93,6 +116,59 @@ def test_env_var_selects_another_file(tmp_path: Path, monkeypatch: pytest.Monkey
             "project_kinds must list distinct kinds",
         ),
         (("project_kinds: [batch, serving]", "project_kinds: []"), "project_kinds must be a non-empty list"),
+        (
+            ("      emails: [ecommerce-ml@example.com]", "      emails: [ecommerce-ml]"),
+            "teams.ds-ecm.alerts.emails entry 'ecommerce-ml' is not an email address",
+        ),
+        (
+            ("      destinations: [00000000-0000-0000-0000-0000000d0004]", "      destinations: [slack]"),
+            "teams.ds-sup.alerts.destinations entry 'slack' is not a notification destination id",
+        ),
+        (
+            ("      destinations: [00000000-0000-0000-0000-0000000d0004]", "      destinations: []"),
+            "teams.ds-sup.alerts needs at least one notification destination id or email",
+        ),
+        (
+            (
+                "      emails: [ecommerce-ml@example.com]",
+                "      emails: [a@x.io, b@x.io, c@x.io, d@x.io, e@x.io, f@x.io]",
+            ),
+            "teams.ds-ecm.alerts.emails lists 6; a monitor notifies at most 5",
+        ),
+        (
+            ("    units: [ecm]\n    alerts:", "    units: [ecm]\n    old_alerts:"),
+            "teams.ds-ecm.alerts is missing",
+        ),
+        (
+            ('    warehouse_id: "a1b2c3d4e5f60002"', "    warehouse_id: 1234"),
+            "environments.acc.warehouse_id must be a SQL warehouse id in quotes",
+        ),
+        (
+            ('  schedule: "0 0 6 * * ?"', '  schedule: "0 6 * * *"'),
+            "monitoring.schedule must be a Quartz cron",
+        ),
+        (("  timezone: UTC", "  timezone: Mars/Olympus"), "monitoring.timezone must be an IANA time zone"),
+        (
+            ('  granularities: ["1 day"]', '  granularities: ["1 day", "2 days"]'),
+            "monitoring.granularities has ['2 days']; allowed:",
+        ),
+        (
+            ("  drift_metric: js_distance", "  drift_metric: ks_test"),
+            "monitoring.drift_metric must be one of js_distance",
+        ),
+        (
+            ("  drift_threshold: 0.2", "  drift_threshold: -1"),
+            "monitoring.drift_threshold must be a number above 0",
+        ),
+        (
+            ("  drift_threshold: 0.2", "  drift_threshold: high"),
+            "monitoring.drift_threshold must be a number above 0",
+        ),
+        (
+            ("  max_run_minutes: 120", "  max_run_minutes: 0"),
+            "monitoring.max_run_minutes must be a whole number",
+        ),
+        (("monitoring:\n", "old_monitoring:\n"), "monitoring.schedule is missing"),
     ],
 )
 def test_errors_name_the_key_and_the_fix(tmp_path: Path, edit: tuple[str, str], message: str) -> None:

@@ -33,6 +33,14 @@ TAG_VALUE_FORBIDDEN = set("<>%&\\?/")
 TAG_VALUE_MAX = 256
 JOB_KEY = "pipeline"
 ENDPOINT_KEY = "serving"
+# The scheduled job that unpacks inference logs (serving) and checks drift, and its tasks.
+MONITORING_JOB_KEY = "monitoring"
+SCORE_TASK = "score"
+UNPACK_TASK = "unpack_inference"
+DRIFT_CHECK_TASK = "drift_check"
+# Bundle resource keys of the Lakehouse monitor and the drift alert.
+MONITOR_KEY = "predictions"
+ALERT_KEY = "drift"
 # Every Databricks job carries these tags (cost reports and audits group by them).
 REQUIRED_TAGS = ("team", "cost_center", "project", "env", "git_sha", "template_version")
 
@@ -46,6 +54,36 @@ class Violation:
 
     def __str__(self) -> str:
         return f"{self.rule}: {self.message}"
+
+
+@dataclass(frozen=True)
+class MonitorColumns:
+    """The columns every predictions table has, beside the model's features: one contract for
+    the code that writes them, the monitor that reads them, and the checks."""
+
+    row_id: str = "row_id"  # joins labels later: the input row's id (batch) or request id and row (serving)
+    prediction: str = "prediction"
+    model_version: str = "model_version"
+    timestamp: str = "predicted_at"
+    label: str = "label"  # empty when written; filled by joining the true outcome on row_id
+    job_run_id: str = "job_run_id"
+    # Serving only (the unpacked inference table): every response, successful or not.
+    status_code: str = "status_code"
+    latency_ms: str = "latency_ms"
+    request_id: str = "request_id"
+
+    @property
+    def batch(self) -> tuple[str, ...]:
+        """Columns of batch predictions and of the baseline, after the features."""
+        return (self.row_id, self.prediction, self.model_version, self.timestamp, self.label, self.job_run_id)
+
+    @property
+    def serving(self) -> tuple[str, ...]:
+        """Columns of the unpacked inference table, after the features."""
+        return (*self.batch, self.status_code, self.latency_ms, self.request_id)
+
+
+MONITOR_COLUMNS = MonitorColumns()
 
 
 @dataclass(frozen=True)
@@ -70,6 +108,65 @@ class DerivedNames:
     def inference_table_prefix(self) -> str:
         """Serving logs requests to `<catalog>.<schema>.<prefix>_payload`, beside the model."""
         return self.uc_model
+
+    # Tables in the project's schema (`<catalog>.<uc_schema>.<table>`); see docs/monitoring.md.
+    @property
+    def predictions_table(self) -> str:
+        """Batch: one row per scored input row, appended by the job's score task."""
+        return f"{self.package}_predictions"
+
+    @property
+    def baseline_table(self) -> str:
+        """The training run's evaluation predictions: what drift is measured against."""
+        return f"{self.package}_baseline"
+
+    @property
+    def input_table(self) -> str:
+        """Batch: what the score task reads by default; the example creates it from its bundled data."""
+        return f"{self.package}_input"
+
+    @property
+    def payload_table(self) -> str:
+        """Serving: the raw request/response log the AI Gateway writes."""
+        return f"{self.inference_table_prefix}_payload"
+
+    @property
+    def inference_table(self) -> str:
+        """Serving: the payload table unpacked into typed prediction rows."""
+        return f"{self.package}_inference"
+
+    @property
+    def readout_table(self) -> str:
+        """Serving: the A/B test readout, computed from the unpacked inference table."""
+        return f"{self.package}_ab_readout"
+
+    def monitored_table(self, serving: bool) -> str:
+        """The table the Lakehouse monitor watches."""
+        return self.inference_table if serving else self.predictions_table
+
+    def drift_metrics_table(self, serving: bool) -> str:
+        """Written by the monitor beside the table it watches."""
+        return f"{self.monitored_table(serving)}_drift_metrics"
+
+    def profile_metrics_table(self, serving: bool) -> str:
+        return f"{self.monitored_table(serving)}_profile_metrics"
+
+    def table_path(self, env: str, table: str) -> str:
+        """`<catalog>.<schema>.<table>` in `env`."""
+        return f"{self.catalogs[env]}.{self.uc_schema}.{table}"
+
+    @property
+    def monitoring_job_name(self) -> str:
+        return f"{self.repo}-{MONITORING_JOB_KEY}"
+
+    @property
+    def drift_alert_name(self) -> str:
+        return f"{self.repo}-drift"
+
+    @property
+    def job_names(self) -> dict[str, str]:
+        """Each bundle job resource key with the name its job must have."""
+        return {JOB_KEY: self.job_name, MONITORING_JOB_KEY: self.monitoring_job_name}
 
 
 def check_repo_name(name: str, settings: Settings) -> list[Violation]:

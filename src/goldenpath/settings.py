@@ -16,6 +16,14 @@ from typing import Any, NoReturn
 
 import yaml
 
+from goldenpath.settings_monitoring import (
+    MonitoringDefaults,
+    TeamAlerts,
+    parse_monitoring,
+    parse_team_alerts,
+    parse_warehouse_id,
+)
+
 SETTINGS_FILENAME = "goldenpath.yml"
 SETTINGS_ENV_VAR = "GOLDENPATH_SETTINGS"
 ENVIRONMENT_NAMES = ("dev", "acc", "prd")
@@ -53,6 +61,7 @@ class Environment:
     host: str
     catalog_prefix: str
     deployment: Deployment | None  # None for dev, which runs as the developer
+    warehouse_id: str  # the SQL warehouse monitors and alerts run on
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,8 @@ class Settings:
     repo_visibility: str
     platform_team: str
     prd_reviewers: str
+    team_alerts: dict[str, TeamAlerts]
+    monitoring: MonitoringDefaults
     # Offered kinds, the default first; a fork switches one off by leaving it out.
     project_kinds: tuple[str, ...] = PROJECT_KINDS
 
@@ -211,6 +222,8 @@ def parse_settings(raw: Any, source: Path) -> Settings:
         repo_visibility=repo_visibility,
         platform_team=platform_team,
         prd_reviewers=prd_reviewers,
+        team_alerts={team: parse_team_alerts(reader, team) for team in teams},
+        monitoring=parse_monitoring(reader),
         project_kinds=_project_kinds(reader),
     )
 
@@ -251,6 +264,7 @@ def _environment(reader: _Reader, env: str) -> Environment:
         host=_https_url(reader, f"environments.{env}.host"),
         catalog_prefix=reader.text(f"environments.{env}.catalog"),
         deployment=_deployment(reader, env),
+        warehouse_id=parse_warehouse_id(reader, env),
     )
 
 
