@@ -71,6 +71,9 @@ class MonitorColumns:
     status_code: str = "status_code"
     latency_ms: str = "latency_ms"
     request_id: str = "request_id"
+    # Serving only, during an A/B test: the variant whose model answered (champion, challenger,
+    # or unassigned when the request had no key); model_version is then that model's version.
+    variant: str = "variant"
 
     @property
     def batch(self) -> tuple[str, ...]:

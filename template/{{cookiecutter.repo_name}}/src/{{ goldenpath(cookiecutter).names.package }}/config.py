@@ -22,7 +22,29 @@ DATABRICKS_RUNTIME_VARIABLE = "DATABRICKS_RUNTIME_VERSION"
 # endpoint serves, only when this held-out metric reaches the threshold.
 GATE_METRIC = "r2"
 GATE_THRESHOLD = 0.35
-CHAMPION_ALIAS = "champion"
+CHAMPION_ALIAS = "{{ gp.ab.CHAMPION_ALIAS }}"
+# Training tags every version it registers with the gate's result; `goldenpath ab start`
+# accepts only a challenger that passed.
+GATE_PASSED_TAG = "{{ gp.ab.GATE_PASSED_TAG }}"
+GATE_METRIC_TAG = "{{ gp.ab.GATE_METRIC_TAG }}"
+GATE_VALUE_TAG = "{{ gp.ab.GATE_VALUE_TAG }}"
+
+# A/B testing (docs/ab-testing.md): while `challenger` names a version, the endpoint serves
+# it to a sticky share of keys, and training leaves `champion` where it is.
+CHALLENGER_ALIAS = "{{ gp.ab.CHALLENGER_ALIAS }}"
+# The request column whose value picks the variant (resources/ab.yml may name another).
+AB_KEY_COLUMN = "{{ gp.ab.DEFAULT_KEY_COLUMN }}"
+ROUTER_TAG = "{{ gp.ab.ROUTER_TAG }}"
+# The readout's two-sided test level, and the power its sample size is planned for.
+AB_ALPHA = {{ gp.ab.ALPHA }}
+AB_POWER = {{ gp.ab.POWER }}
+AB_MIN_SAMPLE = {{ gp.ab.MIN_SAMPLE }}
+AB_CONTINUOUS = "{{ gp.ab.CONTINUOUS }}"
+AB_RATE = "{{ gp.ab.RATE }}"
+AB_NOT_ENOUGH_DATA = "{{ gp.ab.NOT_ENOUGH_DATA }}"
+AB_CHALLENGER_HIGHER = "{{ gp.ab.CHALLENGER_HIGHER }}"
+AB_CHALLENGER_LOWER = "{{ gp.ab.CHALLENGER_LOWER }}"
+AB_NO_DIFFERENCE = "{{ gp.ab.NO_DIFFERENCE }}"
 {%- endif %}
 
 
