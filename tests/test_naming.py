@@ -171,6 +171,24 @@ def test_monitor_columns_are_one_contract() -> None:
     )
     assert MONITOR_COLUMNS.serving == (*MONITOR_COLUMNS.batch, "status_code", "latency_ms", "request_id")
     assert all(check_uc_identifier(column) == [] for column in MONITOR_COLUMNS.serving)
+    assert list(MONITOR_COLUMNS.sql_types(serving=True)) == list(MONITOR_COLUMNS.serving)
+
+
+def test_the_monitored_tables_can_be_created_before_the_first_deploy() -> None:
+    names = derive_names("rtl-forecasting-demand-weekly", SETTINGS)
+    batch, baseline = names.monitored_tables_ddl("acc", serving=False)
+    schema = "acc_rtl.forecasting_demand_weekly"
+    assert batch == (
+        f"CREATE TABLE IF NOT EXISTS {schema}.rtl_forecasting_demand_weekly_predictions "
+        "(row_id STRING, prediction DOUBLE, model_version STRING, predicted_at TIMESTAMP, "
+        "label DOUBLE, job_run_id STRING)"
+    )
+    assert baseline.startswith(
+        f"CREATE TABLE IF NOT EXISTS {schema}.rtl_forecasting_demand_weekly_baseline ("
+    )
+    unpacked, _ = names.monitored_tables_ddl("prd", serving=True)
+    assert "prd_rtl.forecasting_demand_weekly.rtl_forecasting_demand_weekly_inference" in unpacked
+    assert unpacked.endswith("status_code INT, latency_ms BIGINT, request_id STRING)")
 
 
 def test_derive_refuses_invalid_names() -> None:

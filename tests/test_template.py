@@ -59,35 +59,53 @@ SERVING_ONLY = {
     "resources/serving.yml",
     "resources/ab.yml",
     "src/rtl_forecasting_demand_weekly/serving.py",
+    "src/rtl_forecasting_demand_weekly/inference.py",
     "src/rtl_forecasting_demand_weekly/assignment.py",
     "src/rtl_forecasting_demand_weekly/router.py",
     "src/rtl_forecasting_demand_weekly/readout.py",
     "tests/test_serving.py",
+    "tests/test_inference.py",
     "tests/test_ab.py",
+}
+# The files only the example pipeline has: a repo without a model has no predictions to monitor.
+EXAMPLE_ONLY = {
+    "resources/monitoring.yml",
+    "src/rtl_forecasting_demand_weekly/predictions.py",
+    "src/rtl_forecasting_demand_weekly/monitoring.py",
+    "tests/test_predictions.py",
+    "tests/test_monitoring.py",
+}
+CONDITIONS = {
+    "{% if cookiecutter.project_kind == 'serving' %}": len(SERVING_ONLY),
+    "{% if cookiecutter.include_example %}": len(EXAMPLE_ONLY),
 }
 
 
-def test_only_the_kind_changes_the_file_set(rendered_matrix: list[Rendered]) -> None:
-    """Other answers change content only; serving adds its own files, which batch never sees."""
-    shapes: dict[str, set[frozenset[str]]] = {}
+def test_only_the_kind_and_the_example_change_the_file_set(rendered_matrix: list[Rendered]) -> None:
+    """Other answers change content only; serving and the example add their own files."""
+    shapes: dict[tuple[str, bool], set[frozenset[str]]] = {}
     for r in rendered_matrix:
         if r.answers["repo_name"] == EXAMPLE_ANSWERS["repo_name"]:
-            shapes.setdefault(r.answers["project_kind"], set()).add(frozenset(tree(r.by_copier)))
-    [batch], [serving] = shapes["batch"], shapes["serving"]
+            key = (r.answers["project_kind"], r.answers["include_example"])
+            shapes.setdefault(key, set()).add(frozenset(tree(r.by_copier)))
+    [bare], [batch], [serving] = shapes["batch", False], shapes["batch", True], shapes["serving", True]
     assert serving - batch == SERVING_ONLY
-    assert batch <= serving
+    assert batch - bare == EXAMPLE_ONLY
+    assert bare <= batch <= serving
 
 
-def test_serving_files_are_named_by_the_kind_alone() -> None:
-    """Serving-only files are the template files whose name carries the kind condition."""
+def test_optional_files_are_named_by_one_condition() -> None:
+    """Kind- or example-only files are the template files whose name carries that one condition."""
     conditional = [
         p.relative_to(REPO_ROOT / "template" / "{{cookiecutter.repo_name}}").as_posix()
         for p in (REPO_ROOT / "template" / "{{cookiecutter.repo_name}}").rglob("*")
         if "{% if" in p.name
     ]
-    assert len(conditional) == len(SERVING_ONLY)
-    for path in conditional:
-        assert path.count("{% if cookiecutter.project_kind == 'serving' %}") == 1, path
+    assert len(conditional) == sum(CONDITIONS.values())
+    for condition, count in CONDITIONS.items():
+        named = [path for path in conditional if condition in path]
+        assert len(named) == count, condition
+        assert all(path.count("{% if") == 1 for path in named)
 
 
 @pytest.mark.parametrize(

@@ -85,6 +85,21 @@ class MonitorColumns:
         """Columns of the unpacked inference table, after the features."""
         return (*self.batch, self.status_code, self.latency_ms, self.request_id)
 
+    def sql_types(self, serving: bool) -> dict[str, str]:
+        """Each column with its Spark SQL type, as the tasks write it."""
+        types = {
+            self.row_id: "STRING",
+            self.prediction: "DOUBLE",
+            self.model_version: "STRING",
+            self.timestamp: "TIMESTAMP",
+            self.label: "DOUBLE",
+            self.job_run_id: "STRING",
+            self.status_code: "INT",
+            self.latency_ms: "BIGINT",
+            self.request_id: "STRING",
+        }
+        return {column: types[column] for column in (self.serving if serving else self.batch)}
+
 
 MONITOR_COLUMNS = MonitorColumns()
 
@@ -157,6 +172,18 @@ class DerivedNames:
     def table_path(self, env: str, table: str) -> str:
         """`<catalog>.<schema>.<table>` in `env`."""
         return f"{self.catalogs[env]}.{self.uc_schema}.{table}"
+
+    def monitored_tables_ddl(self, env: str, serving: bool) -> list[str]:
+        """`CREATE TABLE IF NOT EXISTS` for the monitored and baseline tables in `env`.
+
+        Databricks creates a monitor only on existing tables; created empty with the
+        monitor's columns, they gain the feature columns on the tasks' first append.
+        """
+        statements = []
+        for table, kind_serving in ((self.monitored_table(serving), serving), (self.baseline_table, False)):
+            columns = ", ".join(f"{c} {t}" for c, t in MONITOR_COLUMNS.sql_types(kind_serving).items())
+            statements.append(f"CREATE TABLE IF NOT EXISTS {self.table_path(env, table)} ({columns})")
+        return statements
 
     @property
     def monitoring_job_name(self) -> str:

@@ -20,8 +20,10 @@ import yaml
 
 from goldenpath import ab_config
 from goldenpath.naming import (
+    MONITOR_COLUMNS,
     REQUIRED_TAGS,
     DerivedNames,
+    MonitorColumns,
     check_cost_center,
     check_repo_name,
     derive_names,
@@ -37,6 +39,7 @@ from goldenpath.settings import (
     Environment,
     Settings,
 )
+from goldenpath.settings_monitoring import MonitoringDefaults, TeamAlerts
 
 AUTH_MODES = ("service-principal-secrets", "oidc")
 QUESTIONS = (
@@ -67,6 +70,14 @@ CATALOG_LIFECYCLE = "experimental"
 # Model Serving capacity per target: production stays warm for latency; the others may sleep.
 SERVING_WORKLOAD_SIZE = "Small"
 SCALE_TO_ZERO_EXCEPT = ("prd",)
+# The example model predicts a number; a classifier's repo changes this in its monitor.
+PROBLEM_TYPE = "PROBLEM_TYPE_REGRESSION"
+# Spark for a generated repo's Spark tests, matching the Databricks Runtimes offered (Spark 3.5).
+# Installed by hand into the repo's environment: locking it in a poetry group would make every
+# `poetry install` download pyspark's 300 MB source archive to read its metadata.
+SPARK_REQUIREMENTS = ("pyspark>=3.5,<3.6", "pyarrow>=14")
+# The drift-metrics row for the whole table rather than one column.
+TABLE_LEVEL_COLUMN = ":table"
 WORKFLOW_FILES = {
     "test": "reusable-test.yml",
     "build": "reusable-build.yml",
@@ -177,6 +188,60 @@ class Project:
             "template_version": self.template_version,
         }
         return {tag: values[tag] for tag in REQUIRED_TAGS}
+
+    @property
+    def columns(self) -> MonitorColumns:
+        return MONITOR_COLUMNS
+
+    @property
+    def monitoring(self) -> MonitoringDefaults:
+        return self.settings.monitoring
+
+    @property
+    def alerts(self) -> TeamAlerts:
+        """Where the owning team's alerts go (`teams.<team>.alerts` in the settings)."""
+        return self.settings.team_alerts[str(self.answers["team"])]
+
+    @property
+    def monitored_table(self) -> str:
+        return self.names.monitored_table(self.serving)
+
+    @property
+    def drift_metrics_table(self) -> str:
+        return self.names.drift_metrics_table(self.serving)
+
+    @property
+    def problem_type(self) -> str:
+        return PROBLEM_TYPE
+
+    @property
+    def spark_install(self) -> str:
+        """The command that adds Spark to a generated repo's environment for its Spark tests."""
+        return "poetry run python -m pip install " + " ".join(f'"{r}"' for r in SPARK_REQUIREMENTS)
+
+    @property
+    def max_run_seconds(self) -> int:
+        return self.monitoring.max_run_minutes * 60
+
+    def drift_query(self, table: str) -> str:
+        """Each feature's drift from the baseline in the newest window of the drift-metrics `table`.
+
+        The drift alert evaluates it (the maximum against the threshold) and the
+        drift_check task reads the same rows, so both decide on the same numbers.
+        """
+        # Every value below is a derived name or a setting from a fixed list: nothing user-typed.
+        non_features = ", ".join(f"'{column}'" for column in (TABLE_LEVEL_COLUMN, *self.columns.serving))
+        granularity = self.monitoring.granularities[0]
+        latest = (
+            f"SELECT max(window.start) FROM {table} "  # noqa: S608
+            f"WHERE drift_type = 'BASELINE' AND granularity = '{granularity}'"
+        )
+        return (
+            f"SELECT column_name AS feature, {self.monitoring.drift_metric} AS drift, "  # noqa: S608
+            f"window.start AS window_start FROM {table} "
+            f"WHERE drift_type = 'BASELINE' AND slice_key IS NULL AND granularity = '{granularity}' "
+            f"AND column_name NOT IN ({non_features}) AND window.start = ({latest})"
+        )
 
     @property
     def github_slug(self) -> str:

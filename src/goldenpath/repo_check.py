@@ -187,7 +187,7 @@ def _check_bundle_file(doc: _YamlDoc, names: DerivedNames, settings: Settings) -
     for env, catalog in names.catalogs.items():
         expect(("targets", env, "variables", "catalog"), catalog, "uc-catalog")
     for key, job in (doc.get("resources", "jobs") or {}).items():
-        expect(("resources", "jobs", key, "name"), names.job_name, "job-name")
+        expect(("resources", "jobs", key, "name"), names.job_names.get(key, names.job_name), "job-name")
         expect(("resources", "jobs", key, "tags", "project"), names.repo, "tag-project")
         findings += _check_tags(
             doc, ("resources", "jobs", key, "tags"), f"job {key!r}", job.get("tags") or {}, settings

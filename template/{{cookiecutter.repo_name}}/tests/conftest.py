@@ -28,11 +28,11 @@ class LocalRun:
 
 @pytest.fixture(scope="session")
 def local_run(tmp_path_factory: pytest.TempPathFactory) -> LocalRun:
-    """`main(["--git-sha", "f00d"])` run from a fresh project directory, off Databricks."""
+    """`main(["--git-sha", "f00d"{% if cookiecutter.include_example %}, "--job-run-id", "77"{% endif %}])` run from a fresh project directory, off Databricks."""
     directory = tmp_path_factory.mktemp("local-run")
     printed = io.StringIO()
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
         patch.delenv("DATABRICKS_RUNTIME_VERSION", raising=False)
         patch.chdir(directory)
-        assert main(["--git-sha", "f00d"]) == 0
+        assert main(["--git-sha", "f00d"{% if cookiecutter.include_example %}, "--job-run-id", "77"{% endif %}]) == 0
     return LocalRun(directory, json.loads(printed.getvalue()))

@@ -15,7 +15,17 @@ from datetime import date
 {%- endif %}
 
 from {{ gp.names.package }} import pipeline
-from {{ gp.names.package }}.config import RunConfig{% if example %}, local_tracking_uri{% endif %}
+{%- if example %}
+from {{ gp.names.package }}.config import (
+    LABEL,
+    MODEL_VERSION,
+    ROW_ID,
+    RunConfig,
+    local_tracking_uri,
+)
+{%- else %}
+from {{ gp.names.package }}.config import RunConfig
+{%- endif %}
 {%- if example %}
 from tests.conftest import LocalRun
 {%- endif %}
@@ -42,9 +52,30 @@ def acc_config() -> RunConfig:
 
 def test_model_beats_predicting_the_mean() -> None:
     features, target = pipeline.load_training_data()
-    _, metrics, example = pipeline.train(features, target, alpha=0.5, test_size=0.25, seed=7)
+    _, metrics, held_out, truth = pipeline.train(
+        features, target, alpha=0.5, test_size=0.25, seed=7
+    )
     assert metrics["r2"] > 0.3
-    assert list(example.columns) == list(features.columns)
+    assert list(held_out.columns) == list(features.columns)
+    assert list(truth.index) == list(held_out.index)
+
+
+def test_the_baseline_is_the_labelled_evaluation_the_local_run_keeps(local_run: LocalRun) -> None:
+    features, target = pipeline.load_training_data()
+    model, _, held_out, truth = pipeline.train(features, target, alpha=1.0, test_size=0.25, seed=42)
+    rows = pipeline.baseline_rows(model, held_out, truth, "4", acc_config())
+    assert len(rows) == local_run.summary["baseline_rows"] == len(held_out)
+    assert list(rows[LABEL]) == list(truth)
+    assert set(rows[MODEL_VERSION]) == {"4"}
+    assert list(rows[ROW_ID]) == [str(index) for index in held_out.index]
+    assert local_run.summary["baseline_table"] is None  # local runs write no table
+
+
+def test_example_input_has_a_row_id_per_row() -> None:
+    inputs = pipeline.example_input()
+    assert inputs[ROW_ID].is_unique
+    features, _ = pipeline.load_training_data()
+    assert [column for column in inputs.columns if column != ROW_ID] == list(features.columns)
 
 
 def test_the_local_run_logs_params_metrics_model_and_git_sha(local_run: LocalRun) -> None:

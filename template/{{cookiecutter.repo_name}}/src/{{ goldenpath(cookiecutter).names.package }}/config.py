@@ -46,6 +46,38 @@ AB_CHALLENGER_HIGHER = "{{ gp.ab.CHALLENGER_HIGHER }}"
 AB_CHALLENGER_LOWER = "{{ gp.ab.CHALLENGER_LOWER }}"
 AB_NO_DIFFERENCE = "{{ gp.ab.NO_DIFFERENCE }}"
 {%- endif %}
+{%- if cookiecutter.include_example %}
+
+# Monitoring (goldenpath docs/monitoring.md): tables in the project's schema, and the
+# columns the Lakehouse monitor in resources/monitoring.yml reads. goldenpath derives
+# them from the repository name; `goldenpath check-repo` keeps the bundle in line.
+BASELINE_TABLE = {{ gp.names.baseline_table | python_string }}
+{%- if gp.serving %}
+PAYLOAD_TABLE = {{ gp.names.payload_table | python_string }}
+INFERENCE_TABLE = {{ gp.names.inference_table | python_string }}
+{%- else %}
+INPUT_TABLE = {{ gp.names.input_table | python_string }}
+PREDICTIONS_TABLE = {{ gp.names.predictions_table | python_string }}
+{%- endif %}
+DRIFT_METRICS_TABLE = {{ gp.drift_metrics_table | python_string }}
+ROW_ID = {{ gp.columns.row_id | python_string }}
+PREDICTION = {{ gp.columns.prediction | python_string }}
+MODEL_VERSION = {{ gp.columns.model_version | python_string }}
+PREDICTED_AT = {{ gp.columns.timestamp | python_string }}
+LABEL = {{ gp.columns.label | python_string }}
+JOB_RUN_ID = {{ gp.columns.job_run_id | python_string }}
+{%- if gp.serving %}
+STATUS_CODE = {{ gp.columns.status_code | python_string }}
+LATENCY_MS = {{ gp.columns.latency_ms | python_string }}
+REQUEST_ID = {{ gp.columns.request_id | python_string }}
+{%- endif %}
+# Drift above the threshold alerts the team; with retrain_on_drift set for the target
+# (databricks.yml), the drift_check task also starts the training job.
+DRIFT_METRIC = {{ gp.monitoring.drift_metric | python_string }}
+DRIFT_THRESHOLD = {{ gp.monitoring.drift_threshold }}
+# Each feature's drift in the newest window: the drift alert runs the same query.
+DRIFT_QUERY = {{ gp.drift_query("{table}") | python_string }}
+{%- endif %}
 
 
 @dataclass(frozen=True)
@@ -65,6 +97,12 @@ class RunConfig:
     @property
     def on_databricks(self) -> bool:
         return self.env != "local"
+
+    def table(self, name: str) -> str | None:
+        """`<catalog>.<schema>.<name>` in Unity Catalog, when the job passed catalog and schema."""
+        if self.catalog and self.schema:
+            return f"{self.catalog}.{self.schema}.{name}"
+        return None
 
     @property
     def registered_model(self) -> str | None:

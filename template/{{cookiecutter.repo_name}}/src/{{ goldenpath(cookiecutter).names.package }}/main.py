@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from {{ gp.names.package }} import pipeline{% if gp.serving %}, serving{% endif %}
+from {{ gp.names.package }} import {% if cookiecutter.include_example %}monitoring, {% endif %}pipeline{% if gp.serving %}, serving{% endif %}
 from {{ gp.names.package }}.config import (
     ENVIRONMENTS,
     PROJECT,
@@ -36,6 +36,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--job-id", help="Databricks job id ({% raw %}{{job.id}}{% endraw %})")
     parser.add_argument("--job-run-id", help="Databricks job run id ({% raw %}{{job.run_id}}{% endraw %})")
     pipeline.add_arguments(parser)
+{%- if cookiecutter.include_example %}
+    monitoring.add_arguments(parser)
+{%- endif %}
 {%- if gp.serving %}
     serving.add_arguments(parser)
 {%- endif %}
@@ -65,7 +68,14 @@ def build_config(args: argparse.Namespace, project_dir: Path) -> RunConfig:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     config = build_config(args, Path.cwd())
-    result = {% if gp.serving %}serving.run{% else %}pipeline.run{% endif %}(config, args)
+{%- if cookiecutter.include_example %}
+    if args.task != monitoring.TRAIN:
+        result = monitoring.run(config, args)
+    else:
+        result = {% if gp.serving %}serving.run{% else %}pipeline.run{% endif %}(config, args)
+{%- else %}
+    result = pipeline.run(config, args)
+{%- endif %}
     print(json.dumps(result, indent=2, sort_keys=True))
     return 0
 

@@ -5,6 +5,8 @@
 It trains on scikit-learn's diabetes data, which ships inside scikit-learn, so
 it runs anywhere without downloads. Swap `load_training_data` for your own
 source (a Unity Catalog table, say) and keep the logging and registration.
+On Databricks the evaluation predictions go to the baseline table, which the
+monitor measures drift against (docs/monitoring.md of goldenpath).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from sklearn.linear_model import Ridge
 from sklearn.metrics import mean_absolute_error, r2_score
 from sklearn.model_selection import train_test_split
 
-from {{ gp.names.package }}.config import RunConfig
+from {{ gp.names.package }} import predictions
+from {{ gp.names.package }}.config import BASELINE_TABLE, ROW_ID, RunConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,20 +38,50 @@ def load_training_data() -> tuple[pd.DataFrame, pd.Series]:
     return features, target
 
 
+def example_input() -> pd.DataFrame:
+    """Rows to score, each with a `ROW_ID` to join its true outcome later: the bundled data's features."""
+    features, _ = load_training_data()
+    return features.assign(**{ROW_ID: features.index.astype(str)})
+
+
 def train(
     features: pd.DataFrame, target: pd.Series, alpha: float, test_size: float, seed: int
-) -> tuple[Ridge, dict[str, float], pd.DataFrame]:
-    """Fit on one part, score on the rest; returns model, metrics and an input example."""
+) -> tuple[Ridge, dict[str, float], pd.DataFrame, pd.Series]:
+    """Fit on one part, score on the rest; returns model, metrics and the held-out rows and truth."""
     x_train, x_test, y_train, y_test = train_test_split(
         features, target, test_size=test_size, random_state=seed
     )
     model = Ridge(alpha=alpha).fit(x_train, y_train)
-    predictions = model.predict(x_test)
+    predicted = model.predict(x_test)
     metrics = {
-        "mae": float(mean_absolute_error(y_test, predictions)),
-        "r2": float(r2_score(y_test, predictions)),
+        "mae": float(mean_absolute_error(y_test, predicted)),
+        "r2": float(r2_score(y_test, predicted)),
     }
-    return model, metrics, x_test.head(5)
+    return model, metrics, x_test, y_test
+
+
+def baseline_rows(
+    model: Ridge, held_out: pd.DataFrame, truth: pd.Series, version: str, config: RunConfig
+) -> pd.DataFrame:
+    """The evaluation predictions, labelled: what later predictions' drift is measured against."""
+    return predictions.prediction_rows(
+        held_out,
+        model.predict(held_out),
+        held_out.index.astype(str),
+        version,
+        config.job_run_id or predictions.LOCAL,
+        predictions.now(),
+        labels=truth,
+    )
+
+
+def write_baseline(rows: pd.DataFrame, config: RunConfig) -> str | None:
+    """Databricks runs append to the baseline table; local runs keep nothing."""
+    table = config.table(BASELINE_TABLE)
+    if not config.on_databricks or table is None:
+        return None
+    predictions.append(predictions.spark_session(), rows, table)
+    return table
 
 
 def register(model_uri: str, config: RunConfig) -> str | None:
@@ -87,21 +120,25 @@ def run(config: RunConfig, args: argparse.Namespace) -> dict[str, Any]:
     params = {"alpha": args.alpha, "test_size": args.test_size, "seed": args.seed}
     with mlflow.start_run(tags=config.run_tags()) as active:
         mlflow.log_params(params)
-        model, metrics, example = train(features, target, **params)
+        model, metrics, held_out, truth = train(features, target, **params)
         mlflow.log_metrics(metrics)
         logged = mlflow.sklearn.log_model(
             model,
             name="model",
-            input_example=example,
+            input_example=held_out.head(5),
             serialization_format=serialization_format(config),
             pip_requirements=serving_requirements(config),
         )
         registered = register(logged.model_uri, config)
+        version = registered.rsplit("/", 1)[1] if registered else predictions.LOCAL
+        baseline = baseline_rows(model, held_out, truth, version, config)
     return {
         "run_id": active.info.run_id,
         "metrics": metrics,
         "model_uri": logged.model_uri,
         "registered_model": registered,
+        "baseline_rows": len(baseline),
+        "baseline_table": write_baseline(baseline, config),
     }
 {%- else -%}
 """The pipeline: put your project's steps in `run`.
@@ -116,7 +153,8 @@ import argparse
 from datetime import date
 from typing import Any
 
-from {{ gp.names.package }}.config import RunConfig
+from {{ gp.names.package }} import predictions
+from {{ gp.names.package }}.config import BASELINE_TABLE, ROW_ID, RunConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
