@@ -24,6 +24,8 @@ import yaml
 from goldenpath.naming import MONITOR_COLUMNS
 
 AB_FILE = "resources/ab.yml"
+# The monitoring job's task that reads the experiment out, after unpack_inference.
+READOUT_TASK = "ab_readout"
 CHAMPION_ALIAS = "champion"
 CHALLENGER_ALIAS = "challenger"
 # The variant each response names; `unassigned` rows (no key) are served by the champion
@@ -48,31 +50,31 @@ CHALLENGER_LOWER = "challenger lower"
 NO_DIFFERENCE = "no significant difference"
 # Fewer observations than this per variant estimate a variance too poorly to plan on.
 MIN_SAMPLE = 30
-# Columns of the readout table: one row per variant per readout (the CLI reads them back).
-READOUT_COLUMNS = (
-    "experiment",
-    "readout_at",
-    "start_date",
-    "metric",
-    "metric_type",
-    "mde",
-    "alpha",
-    "power",
-    "variant",
-    "model_version",
-    "n",
-    "mean",
-    "ci_low",
-    "ci_high",
-    "required_n",
-    "can_conclude",
-    "verdict",
-    "test",
-    "effect",
-    "effect_ci_low",
-    "effect_ci_high",
-    "p_value",
-)
+# The readout table: one row per variant per readout (the CLI reads it back), with Spark SQL types.
+READOUT_COLUMNS = {
+    "experiment": "STRING",  # the experiment's salt
+    "readout_at": "TIMESTAMP",
+    "start_date": "DATE",
+    "metric": "STRING",
+    "metric_type": "STRING",
+    "mde": "DOUBLE",
+    "alpha": "DOUBLE",
+    "power": "DOUBLE",
+    "variant": "STRING",
+    "model_version": "STRING",
+    "n": "BIGINT",
+    "mean": "DOUBLE",
+    "ci_low": "DOUBLE",
+    "ci_high": "DOUBLE",
+    "required_n": "BIGINT",  # empty until both variants hold the minimum sample
+    "can_conclude": "BOOLEAN",
+    "verdict": "STRING",
+    "test": "STRING",  # empty, like the effect and p-value, until the experiment can conclude
+    "effect": "DOUBLE",
+    "effect_ci_low": "DOUBLE",
+    "effect_ci_high": "DOUBLE",
+    "p_value": "DOUBLE",
+}
 # Each prediction during an experiment, as the router answers it: the unpacked table's columns.
 PREDICTION_FIELD = MONITOR_COLUMNS.prediction
 VARIANT_FIELD = MONITOR_COLUMNS.variant

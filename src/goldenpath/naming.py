@@ -83,7 +83,7 @@ class MonitorColumns:
     @property
     def serving(self) -> tuple[str, ...]:
         """Columns of the unpacked inference table, after the features."""
-        return (*self.batch, self.status_code, self.latency_ms, self.request_id)
+        return (*self.batch, self.status_code, self.latency_ms, self.request_id, self.variant)
 
     def sql_types(self, serving: bool) -> dict[str, str]:
         """Each column with its Spark SQL type, as the tasks write it."""
@@ -97,6 +97,7 @@ class MonitorColumns:
             self.status_code: "INT",
             self.latency_ms: "BIGINT",
             self.request_id: "STRING",
+            self.variant: "STRING",
         }
         return {column: types[column] for column in (self.serving if serving else self.batch)}
 

@@ -70,6 +70,11 @@ JOB_RUN_ID = {{ gp.columns.job_run_id | python_string }}
 STATUS_CODE = {{ gp.columns.status_code | python_string }}
 LATENCY_MS = {{ gp.columns.latency_ms | python_string }}
 REQUEST_ID = {{ gp.columns.request_id | python_string }}
+# During an A/B test, which variant answered each request (docs/ab-testing.md).
+VARIANT = {{ gp.columns.variant | python_string }}
+# The ab_readout task appends one row per variant per readout here; `goldenpath ab status` reads it.
+READOUT_TABLE = {{ gp.names.readout_table | python_string }}
+READOUT_SCHEMA = {{ gp.ab.READOUT_COLUMNS.items() | map("join", " ") | join(", ") | python_string }}
 {%- endif %}
 # Drift above the threshold alerts the team; with retrain_on_drift set for the target
 # (databricks.yml), the drift_check task also starts the training job.
