@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -17,21 +16,25 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.service.catalog import PermissionsChange, Privilege
 from databricks.sdk.service.serving import DataframeSplitInput
 
-from fakes.databricks import FakeWorkspaceServer, Outcome, Workspace, seed_healthy
-from goldenpath.cli import main
+from databricks_env import (
+    ACC_SP,
+    SETTINGS,
+    SHA,
+    VERSION,
+    checks,
+    deploy_monitoring,
+    deployed_job,
+    failed_checks,
+    healthy_workspace,
+    run,
+)
+from fakes.databricks import FakeWorkspaceServer, Outcome, Workspace
 from goldenpath.databricks.bundle import SERVING_INPUT_FILE, BundleError, BundleTarget, load_bundle
+from goldenpath.databricks.deployed import deployed_endpoint_name
 from goldenpath.databricks.smoke import parse_duration
 from goldenpath.databricks.trace import TraceQueryError, classify
-from goldenpath.databricks.verify import deployed_endpoint_name
 from goldenpath.naming import derive_names
-from goldenpath.settings import load_settings
 from rendering import EXAMPLE_ANSWERS, copier_copy
-
-SHA = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
-VERSION = "0.1.0"
-SETTINGS = load_settings()
-ACC_SP = SETTINGS.environments["acc"].deployment.service_principal  # type: ignore[union-attr]
-SDK_ENV = ("DATABRICKS_", "ARM_", "AZURE_", "GOOGLE_", "ACTIONS_ID_TOKEN")
 
 
 @pytest.fixture
@@ -58,51 +61,10 @@ def acc(repo: Path) -> BundleTarget:
 def server(
     monkeypatch: pytest.MonkeyPatch, acc: BundleTarget, tmp_path: Path
 ) -> Iterator[FakeWorkspaceServer]:
-    """A healthy acc workspace; the SDK finds it through its own environment, like in a workflow."""
-    for name in list(os.environ):
-        if name.startswith(SDK_ENV):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(tmp_path / "no-databrickscfg"))
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    with FakeWorkspaceServer() as fake:
-        seed_healthy(
-            fake.workspace,
-            catalog=acc.catalog,
-            schema=acc.schema,
-            principal=ACC_SP,
-            node_type=acc.node_types[0],
-            spark_version=acc.spark_versions[0],
-        )
-        monkeypatch.setenv("DATABRICKS_HOST", fake.url)
-        monkeypatch.setenv("DATABRICKS_TOKEN", fake.token)
+    """A healthy acc workspace holding the monitoring a deploy of acc creates; tests add the job."""
+    with healthy_workspace(acc, monkeypatch, tmp_path) as fake:
+        deploy_monitoring(fake.workspace, acc)
         yield fake
-
-
-def run(repo: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main([*args, "--path", str(repo)])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def checks(out: str) -> dict[str, dict[str, Any]]:
-    return {check["check"]: check for check in json.loads(out)["checks"]}
-
-
-def deployed_job(bundle: BundleTarget, git_sha: str = SHA, version: str = VERSION) -> dict[str, Any]:
-    """The job as `bundle deploy` writes it: tags resolved, run_as set, the uploaded wheel."""
-    wheel = f"/Workspace/Users/{ACC_SP}/.bundle/{bundle.name}/acc/artifacts/.internal/{bundle.package_name}-{version}-py3-none-any.whl"
-    return {
-        "name": bundle.job_name,
-        "tags": bundle.expected_tags(git_sha),
-        "run_as": {"service_principal_name": bundle.service_principal},
-        "tasks": [
-            {
-                "task_key": "pipeline",
-                "python_wheel_task": {"package_name": bundle.package_name, "entry_point": bundle.entry_point},
-                "libraries": [{"whl": wheel}],
-            }
-        ],
-    }
 
 
 # --- reading the bundle --------------------------------------------------------------
@@ -149,6 +111,9 @@ def test_preflight_passes_on_a_ready_workspace(
         "schema-grants",
         "node-type",
         "spark-version",
+        "warehouse",
+        "warehouse-use",
+        "output-schema",
     }
     assert server.url in err  # progress on stderr names the workspace
 
@@ -317,7 +282,9 @@ def test_each_preflight_failure_says_what_is_missing_and_the_fix(
     code, out, _ = run(repo, capsys, "databricks", "preflight", "--target", "acc", "--json")
     assert code == 1
     failed = {name: c for name, c in checks(out).items() if not c["ok"]}
-    assert list(failed) == [check], out
+    # The monitor writes its metric tables to the project's schema too.
+    also = ["output-schema"] if check == "schema-grants" else []
+    assert list(failed) == [check, *also], out
     assert failed[check]["message"] == message
     assert failed[check]["fix"].startswith(fix)
 
@@ -373,10 +340,6 @@ def test_verify_passes_for_the_job_this_deploy_wrote(
     result = json.loads(out)
     assert result["job_id"] == job_id and result["job_url"] == f"{server.url}/jobs/{job_id}"
     assert result["tags"]["git_sha"] == SHA and result["run_as"] == ACC_SP and result["version"] == VERSION
-
-
-def failed_checks(out: str) -> dict[str, str]:
-    return {name: c["message"] for name, c in checks(out).items() if not c["ok"]}
 
 
 def test_verify_catches_a_wrong_git_sha(
@@ -476,7 +439,8 @@ def test_verify_without_a_deployed_job(
 ) -> None:
     code, out = verify(repo, capsys)
     assert code == 1 and failed_checks(out) == {
-        "job": "no job named 'rtl-forecasting-demand-weekly-pipeline' in the workspace"
+        "job": "no job named 'rtl-forecasting-demand-weekly-pipeline' in the workspace",
+        "notifications": "job 'rtl-forecasting-demand-weekly-pipeline' (pipeline) is not deployed",
     }
 
 

@@ -24,6 +24,7 @@ from goldenpath.errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, GoldenpathErro
 from goldenpath.fleet import commands as fleet
 from goldenpath.github import commands as github_commands
 from goldenpath.github import release
+from goldenpath.monitor import commands as monitor_commands
 from goldenpath.naming import KINDS, check_name, format_problems, may_create, suggest_repo_name
 from goldenpath.refs import RefsError, check_refs, expected_ref, pin_refs, project_version
 from goldenpath.repo_check import check_repo
@@ -95,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     refs.set_defaults(handler=_pin_refs)
     for register in _CONCERNS:
         register(commands)
+    monitor_commands.register(registry)
     fleet.register(registry)
     return parser
 

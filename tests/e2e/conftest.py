@@ -13,8 +13,11 @@ import pytest
 
 from e2e.harness import ACT, GeneratedRepo, Harness
 from fakes.databricks import FakeWorkspaceServer, seed_healthy
-from goldenpath.naming import derive_names
+from goldenpath.naming import MONITOR_COLUMNS, derive_names
 from rendering import EXAMPLE_ANSWERS
+
+# What the monitor reads of a table the job wrote (features aside); the kinds' columns together.
+FIRST_RUN_COLUMNS = {column: "STRING" for column in MONITOR_COLUMNS.serving}
 
 
 @pytest.fixture(scope="session")
@@ -35,8 +38,11 @@ def workspace(harness: Harness) -> Iterator[FakeWorkspaceServer]:
     """One fake Databricks workspace standing in for every deployed environment's workspace.
 
     Ready for the example repo: each deployed environment's catalog, schema,
-    service principal and grants exist, and the e2e credentials (fake secrets
-    `e2e-<env>-client-id` / `e2e-<env>-client-secret`) are OAuth clients of it.
+    service principal, grants and SQL warehouse exist, and the e2e credentials
+    (fake secrets `e2e-<env>-client-id` / `e2e-<env>-client-secret`) are OAuth
+    clients of it. So do the tables a first run of each kind's job writes
+    (predictions or unpacked inference, and the baseline): a quality monitor
+    can only be created on a table that exists, here as on Databricks.
     """
     settings = harness.settings
     names = derive_names(str(EXAMPLE_ANSWERS["repo_name"]), settings)
@@ -51,8 +57,11 @@ def workspace(harness: Harness) -> Iterator[FakeWorkspaceServer]:
                 principal=environment.deployment.service_principal,
                 node_type=settings.node_type_id,
                 spark_version=settings.python_runtimes[str(EXAMPLE_ANSWERS["python_version"])],
+                warehouse_id=environment.warehouse_id,
             )
             fake.workspace.oauth_clients[f"e2e-{env}-client-id"] = f"e2e-{env}-client-secret"
+            for table in (names.predictions_table, names.inference_table, names.baseline_table):
+                fake.workspace.tables.create(names.table_path(env, table), FIRST_RUN_COLUMNS)
         yield fake
 
 

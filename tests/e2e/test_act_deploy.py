@@ -2,10 +2,11 @@
 
 The Databricks CLI is the fake from tests/e2e/doubles/setup-cli: it checks the
 bundle (schema, target, variables, wheel build), records each call and writes
-the job into the fake Databricks workspace (tests/fakes/databricks.py), so these
-tests see which commands the central workflow ran, for which target, with which
-credentials, and that `goldenpath databricks preflight` and `verify` ran against
-that workspace around the deploy. A run takes about 30 s.
+the jobs, monitor and drift alert into the fake Databricks workspace
+(tests/fakes/databricks/), so these tests see which commands the central
+workflow ran, for which target, with which credentials, that the monitoring
+resources were deployed, and that `goldenpath databricks preflight` and
+`verify` checked that workspace around the deploy. A run takes about 30 s.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pytest
 from e2e.harness import ActRun, GeneratedRepo, Harness
 from fakes.databricks import FakeWorkspaceServer
 from goldenpath.databricks.bundle import SERVING_INPUT_FILE
-from goldenpath.naming import derive_names
+from goldenpath.naming import DRIFT_CHECK_TASK, MONITOR_COLUMNS, derive_names
 
 pytestmark = pytest.mark.e2e
 
@@ -52,11 +53,36 @@ def only_job(run: ActRun) -> str:
     return next(iter(run.jobs))
 
 
+def assert_monitoring_deployed(
+    run: ActRun, harness: Harness, environment: str, workspace: FakeWorkspaceServer, serving: bool = False
+) -> None:
+    """The deploy wrote the monitor, the drift alert and the monitoring job, and verify checked each."""
+    names = derive_names("rtl-forecasting-demand-weekly", harness.settings)
+    table = names.table_path(environment, names.monitored_table(serving))
+    monitor = workspace.workspace.monitors[table]
+    assert monitor["inference_log"]["prediction_col"] == MONITOR_COLUMNS.prediction
+    assert monitor["baseline_table_name"] == names.table_path(environment, names.baseline_table)
+    warehouse = harness.settings.environments[environment].warehouse_id
+    (alert,) = [a for a in workspace.workspace.alerts.values() if a["display_name"] == names.drift_alert_name]
+    assert alert["warehouse_id"] == warehouse and table + "_drift_metrics" in alert["query_text"]
+    jobs = {s["name"]: (job_id, s) for job_id, s in workspace.workspace.jobs.items()}
+    training_id, _ = jobs[names.job_name]
+    _, monitoring_job = jobs[names.monitoring_job_name]
+    (drift_check,) = [t for t in monitoring_job["tasks"] if t["task_key"] == DRIFT_CHECK_TASK]
+    assert str(training_id) in drift_check["python_wheel_task"]["parameters"]  # ${resources.jobs.pipeline.id}
+    job_lines = [line for line in run.text.splitlines() if line.startswith(f"[{only_job(run)}]")]
+    for check in ("warehouse", "warehouse-use", "output-schema"):  # preflight
+        assert any(f"ok   {check}: " in line for line in job_lines), check
+    for check in ("monitor", "monitor-profile", "alert", "alert-destinations", "notifications"):  # verify
+        assert any(f"ok   {check}: " in line for line in job_lines), check
+    assert f"| monitor | `{table}` (MONITOR_STATUS_ACTIVE) |" in summary_of(run)
+
+
 def deployed_job(workspace: FakeWorkspaceServer, harness: Harness) -> dict[str, Any]:
     (job,) = [
         s
         for s in workspace.workspace.jobs.values()
-        if s["tags"]["project"] == "rtl-forecasting-demand-weekly"
+        if s["tags"]["project"] == "rtl-forecasting-demand-weekly" and s["name"].endswith("-pipeline")
     ]
     return job
 
@@ -117,6 +143,7 @@ def test_push_to_main_validates_checks_deploys_and_verifies_the_acc_target(
     ]
     assert sum("ok -- validation done" in line for line in job_lines) == 2
     assert any("Validation OK!" in line for line in job_lines)
+    assert_monitoring_deployed(deploy_push, harness, "acc", workspace)
 
 
 def summary_of(run: ActRun) -> str:
@@ -130,7 +157,11 @@ def test_deploy_summary_shows_the_verified_job(
     deploy_push: ActRun, deployable: GeneratedRepo, workspace: FakeWorkspaceServer
 ) -> None:
     summary = summary_of(deploy_push)
-    (job_id,) = [i for i, s in workspace.workspace.jobs.items() if s["tags"]["env"] == "acc"]
+    (job_id,) = [
+        i
+        for i, s in workspace.workspace.jobs.items()
+        if s["tags"]["env"] == "acc" and s["name"] == "rtl-forecasting-demand-weekly-pipeline"
+    ]
     assert f"[rtl-forecasting-demand-weekly-pipeline]({workspace.url}/jobs/{job_id})" in summary
     assert f"`git_sha={deployable.head()}`" in summary
     assert "Databricks bundle deployed and verified" in summary and "smoke-run: false" in summary
@@ -271,6 +302,7 @@ def test_a_serving_repo_deploys_through_the_same_caller_and_its_endpoint_answers
     ask_for_a_smoke_run(repo)
     run = harness.run(repo, WORKFLOW, "push", secrets=fake_secrets(harness))
     assert_deployed(run, harness, "acc", repo.head(), workspace, smoke_run=True)
+    assert_monitoring_deployed(run, harness, "acc", workspace, serving=True)
     assert (harness.settings.release_line, ".github/workflows/reusable-deploy.yml") in run.resolved(
         harness.settings.central_slug
     )

@@ -131,6 +131,31 @@ def load_bundle(root: str | Path, target: str | None) -> BundleTarget:
     )
 
 
+def target_resources(root: str | Path, target: str, kind: str) -> dict[str, Any]:
+    """Every resource of one kind (`alerts`, `quality_monitors`, ...) by key, `${var.*}` and
+    `${bundle.*}` resolved for `target` at any depth (other references stay as written)."""
+    root = Path(root)
+    config = _yaml(root / BUNDLE_FILE)
+    targets: dict[str, Any] = config.get("targets") or {}
+    if target not in targets:
+        raise BundleError(
+            f"target {target!r} is not in {root / BUNDLE_FILE}; choose one of {', '.join(targets)}"
+        )
+    name = str((config.get("bundle") or {}).get("name", ""))
+    values = _variables(config, targets[target] or {}, name, target)
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        if isinstance(node, str):
+            return REFERENCE.sub(lambda m: values.get(f"{m[1]}.{m[2]}", m[0]), node)
+        return node
+
+    return {key: resolve(body) for key, body in _resources(_documents(root, config), kind).items()}
+
+
 def _yaml(path: Path) -> dict[str, Any]:
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))

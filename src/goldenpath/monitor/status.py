@@ -1,0 +1,206 @@
+"""Read a target's monitoring state from the workspace: monitor, last refresh, drift, alert, drift_check.
+
+Drift is read with the SQL of the bundle's drift alert (`resources.alerts.drift`,
+resolved for the target), on the environment's SQL warehouse through the SQL
+statement API, so the per-feature numbers are exactly what the alert
+evaluates: its first column names the feature, its evaluation source column
+holds the drift, and a `window_start` column, when present, the window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from databricks.sdk import WorkspaceClient
+from databricks.sdk.errors import NotFound, PermissionDenied
+from databricks.sdk.service.sql import (
+    Disposition,
+    ExecuteStatementRequestOnWaitTimeout,
+    Format,
+    StatementResponse,
+    StatementState,
+)
+
+from goldenpath.databricks.bundle import BundleTarget, target_resources
+from goldenpath.databricks.deployed import deployed_name
+from goldenpath.databricks.monitoring import MonitoringTarget
+from goldenpath.databricks.verify_monitoring import find_alert, find_monitor
+from goldenpath.errors import Outage, Refused
+from goldenpath.monitor.report import (
+    AlertState,
+    DriftCheck,
+    FeatureDrift,
+    MonitorStatus,
+    Refresh,
+    iso_from_ms,
+)
+from goldenpath.naming import ALERT_KEY, DRIFT_CHECK_TASK
+
+# The generated drift_check task tags its MLflow run so (the template's monitoring module).
+TASK_TAG, DECISION_TAG, REASON_TAG, TRAINING_RUN_TAG = (
+    "task",
+    "drift_decision",
+    "drift_reason",
+    "training_job_run_id",
+)
+MAX_DRIFT_METRIC = "max_drift"
+WAIT = "30s"  # the statement API's longest wait is 50 s; a command answers within 30 s
+NOT_FOUND_CLASS = "TABLE_OR_VIEW_NOT_FOUND"
+
+
+@dataclass(frozen=True)
+class DriftQuery:
+    sql: str
+    drift_column: str
+
+
+def monitor_status(
+    client: WorkspaceClient, bundle: BundleTarget, monitoring: MonitoringTarget
+) -> MonitorStatus:
+    """Everything `monitor status` shows; raises `Refused` when the warehouse refuses the drift query and
+    `Outage` when it does not answer in time."""
+    table = monitoring.monitored_table
+    monitor = find_monitor(client, table)
+    status = MonitorStatus(
+        target=bundle.target,
+        table=table,
+        monitor=_value(monitor.status) if monitor else None,
+        monitor_failure=monitor.latest_monitor_failure_msg if monitor else None,
+        last_refresh=last_refresh(client, table) if monitor else None,
+        drift_table=monitoring.drift_metrics_table,
+        drift_metric=monitoring.defaults.drift_metric,
+        threshold=monitoring.defaults.drift_threshold,
+    )
+    query = drift_query(bundle)
+    if query is None:
+        status.drift_error = (
+            f"the bundle declares no drift alert (resources.alerts.{ALERT_KEY}) to read drift with"
+        )
+    else:
+        read_drift(client, monitoring, query, status)
+    alert_name = deployed_name(client, bundle, monitoring.names.drift_alert_name)
+    alert = find_alert(client, alert_name)
+    status.alert = AlertState(
+        name=alert_name,
+        id=alert.id if alert else None,
+        state=_value(alert.evaluation.state) if alert else None,
+        last_evaluated_at=alert.evaluation.last_evaluated_at if alert else None,
+    )
+    status.drift_check = last_drift_check(client, bundle)
+    return status
+
+
+def _value(enum: object) -> str | None:
+    return str(getattr(enum, "value", enum)) if enum is not None else None
+
+
+def last_refresh(client: WorkspaceClient, table: str) -> Refresh | None:
+    refreshes = client.quality_monitors.list_refreshes(table).refreshes or []
+    if not refreshes:
+        return None
+    newest = max(refreshes, key=lambda refresh: refresh.start_time_ms or 0)
+    return Refresh(
+        refresh_id=newest.refresh_id,
+        state=_value(newest.state) or "UNKNOWN",
+        started_at=iso_from_ms(newest.start_time_ms),
+        ended_at=iso_from_ms(newest.end_time_ms),
+        message=newest.message,
+    )
+
+
+def drift_query(bundle: BundleTarget) -> DriftQuery | None:
+    """The drift alert's query and the column it compares with the threshold."""
+    alert = target_resources(bundle.root, bundle.target, "alerts").get(ALERT_KEY)
+    if not alert or not alert.get("query_text"):
+        return None
+    source = ((alert.get("evaluation") or {}).get("source") or {}).get("name")
+    return DriftQuery(sql=str(alert["query_text"]), drift_column=str(source or "drift"))
+
+
+def read_drift(
+    client: WorkspaceClient, monitoring: MonitoringTarget, query: DriftQuery, status: MonitorStatus
+) -> None:
+    """Run the drift query and fill `status.features`; no drift table yet is no metrics yet, not an error."""
+    warehouse = monitoring.warehouse_id
+    try:
+        response = client.statement_execution.execute_statement(
+            query.sql,
+            warehouse,
+            wait_timeout=WAIT,
+            on_wait_timeout=ExecuteStatementRequestOnWaitTimeout.CANCEL,
+            format=Format.JSON_ARRAY,
+            disposition=Disposition.INLINE,
+        )
+    except PermissionDenied as exc:
+        raise Refused(
+            f"SQL warehouse {warehouse} refused the drift query: {exc}",
+            f"grant CAN USE on it to the identity running this command ({monitoring.warehouse_setting})",
+        ) from exc
+    rows = _rows(response, warehouse, status)
+    if rows is None:
+        return
+    for row in rows:
+        feature = str(next(iter(row.values())))
+        value = row.get(query.drift_column)
+        drift = float(value) if value is not None else None
+        status.features.append(
+            FeatureDrift(feature, drift, drift is not None and drift > monitoring.defaults.drift_threshold)
+        )
+    status.features.sort(key=lambda f: (f.drift is None, -(f.drift or 0.0), f.feature))
+    starts = sorted({str(row["window_start"]) for row in rows if row.get("window_start")})
+    status.window_start = starts[-1] if starts else None
+
+
+def _rows(response: StatementResponse, warehouse: str, status: MonitorStatus) -> list[dict[str, Any]] | None:
+    state = response.status.state if response.status else None
+    if state == StatementState.SUCCEEDED:
+        columns = response.manifest.schema.columns if response.manifest and response.manifest.schema else None
+        names = [column.name or "" for column in columns or []]
+        data = (response.result.data_array if response.result else None) or []
+        if not data:
+            status.drift_error = "no drift metrics in the newest window yet"
+        return [dict(zip(names, row, strict=True)) for row in data]
+    if state in (StatementState.PENDING, StatementState.RUNNING, StatementState.CANCELED):
+        raise Outage(f"SQL warehouse {warehouse} did not answer the drift query within {WAIT}")
+    message = response.status.error.message if response.status and response.status.error else None
+    if message and NOT_FOUND_CLASS in message:
+        status.drift_error = (
+            f"no drift metrics yet: {status.drift_table} does not exist before the monitor's first refresh"
+        )
+        return None
+    raise Refused(
+        f"the drift query failed on SQL warehouse {warehouse}: {message or state}",
+        "keep the drift alert's query as generated (goldenpath check-repo) and check the warehouse's query history",
+    )
+
+
+def last_drift_check(client: WorkspaceClient, bundle: BundleTarget) -> DriftCheck | None:
+    """The newest MLflow run the drift_check task logged in the target's experiment."""
+    if not bundle.experiment:
+        return None
+    try:
+        experiment = client.experiments.get_by_name(bundle.experiment).experiment
+    except NotFound:
+        return None
+    if experiment is None or not experiment.experiment_id:
+        return None
+    runs = client.experiments.search_runs(
+        experiment_ids=[experiment.experiment_id],
+        filter=f"tags.{TASK_TAG} = '{DRIFT_CHECK_TASK}'",
+        order_by=["attributes.start_time DESC"],
+        max_results=1,
+    )
+    run = next(iter(runs), None)
+    if run is None:
+        return None
+    tags = {tag.key: tag.value for tag in (run.data.tags if run.data else None) or [] if tag.key}
+    metrics = {m.key: m.value for m in (run.data.metrics if run.data else None) or [] if m.key}
+    return DriftCheck(
+        decision=tags.get(DECISION_TAG),
+        reason=tags.get(REASON_TAG),
+        max_drift=metrics.get(MAX_DRIFT_METRIC),
+        mlflow_run_id=run.info.run_id if run.info else None,
+        at=iso_from_ms(run.info.start_time if run.info else None),
+        training_job_run_id=tags.get(TRAINING_RUN_TAG),
+    )
