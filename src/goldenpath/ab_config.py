@@ -309,8 +309,10 @@ def read_ab_file(root: Path) -> AbFile:
 TARGETS_MARKER = "targets:"
 
 
-def write_target(root: Path, target: str, experiment: Experiment | None) -> bool:
+def write_target(root: Path, target: str, experiment: Experiment | None, *, dry_run: bool = False) -> bool:
     """Set (or, with None, remove) `target`'s experiment in resources/ab.yml; False when it already was.
+
+    With `dry_run`, only says whether it would change the file.
 
     Only the `targets:` section at the end of the file is rewritten, so the
     variables above it keep their comments and any default a person edited.
@@ -330,6 +332,8 @@ def write_target(root: Path, target: str, experiment: Experiment | None) -> bool
         targets[target] = overrides
     if targets == current.targets:
         return False
+    if dry_run:
+        return True
     text = path.read_text(encoding="utf-8")
     head = _before_targets(text)
     section = ""

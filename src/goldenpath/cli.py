@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from goldenpath import __version__, new
+from goldenpath.ab import commands as ab_commands
 from goldenpath.commands import Commands
 from goldenpath.console import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from goldenpath.databricks import commands as databricks_commands
@@ -97,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     for register in _CONCERNS:
         register(commands)
     monitor_commands.register(registry)
+    ab_commands.register(registry)
     fleet.register(registry)
     return parser
 
