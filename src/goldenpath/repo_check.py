@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from goldenpath.check.ab import check_ab
 from goldenpath.naming import (
     REQUIRED_TAGS,
     DerivedNames,
@@ -111,6 +112,7 @@ def check_repo(path: str | os.PathLike[str], settings: Settings) -> list[Finding
                 f"resources.model_serving_endpoints; expected {names.endpoint_name!r} in resources/serving.yml",
             )
         )
+    findings += [Finding(*found) for found in check_ab(root)] if kind == SERVING_KIND else []
     return findings
 
 

@@ -1,0 +1,1 @@
+"""`goldenpath check-name` and `goldenpath check-repo`: names against the naming convention."""
