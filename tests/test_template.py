@@ -66,6 +66,7 @@ SERVING_ONLY = {
     "tests/test_serving.py",
     "tests/test_inference.py",
     "tests/test_ab.py",
+    "docs/ab-testing.md",
 }
 # The files only the example pipeline has: a repo without a model has no predictions to monitor.
 EXAMPLE_ONLY = {
