@@ -9,6 +9,7 @@ are needed, which both engines already bring.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ class GoldenpathExtension(Extension):
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
+        show_whole_refusals()
         environment.filters.update(FILTERS)
         settings = load_settings(TEMPLATE_ROOT / SETTINGS_FILENAME)
         environment.globals.update(
@@ -83,3 +85,36 @@ def _choices(question: str, settings: Settings) -> list[str]:
     if question == "project_kind":
         return list(settings.project_kinds)
     raise KeyError(f"question {question!r} has no choices")
+
+
+def show_whole_refusals() -> None:
+    """Make copier's interactive prompt show every line of a refused answer's reason.
+
+    copier asks through questionary on prompt_toolkit, whose validation toolbar
+    is one row cut at the terminal's width: the rule that failed and the valid
+    example would be hidden. Here the toolbar wraps and grows to fit the whole
+    reason, for every prompt of this process (`copier copy` and `goldenpath new`).
+    cookiecutter asks without prompt_toolkit and needs nothing.
+    """
+    try:
+        from prompt_toolkit.filters import has_validation_error
+        from prompt_toolkit.layout import ConditionalContainer, Window
+        from prompt_toolkit.widgets.toolbars import ValidationToolbar
+
+        # The module, which its package shadows with its `prompt` function.
+        prompt = importlib.import_module("prompt_toolkit.shortcuts.prompt")
+    except ImportError:
+        return
+    if getattr(prompt.ValidationToolbar, "shows_whole_reason", False):
+        return
+
+    class WholeReasonToolbar(ValidationToolbar):
+        shows_whole_reason = True
+
+        def __init__(self, show_position: bool = False) -> None:
+            super().__init__(show_position)
+            self.container = ConditionalContainer(
+                Window(self.control, wrap_lines=True, dont_extend_height=True), filter=has_validation_error
+            )
+
+    prompt.ValidationToolbar = WholeReasonToolbar  # type: ignore[attr-defined]

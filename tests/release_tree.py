@@ -25,6 +25,17 @@ def notes_for(version: str) -> str:
     return f"### Added\n- Release {version} of goldenpath, made by the release tests."
 
 
+def relock_version(root: Path, version: str) -> None:
+    """What `scripts/lock` changes in uv.lock after a version bump and nothing else: the
+    project's own version (tests/test_lock.py checks the real `uv lock` changes just that)."""
+    lock = root / "uv.lock"
+    text = lock.read_text(encoding="utf-8")
+    own = re.compile(r'(?m)^(name = "goldenpath"\nversion = )"[^"]*"(\nsource = \{ editable = "\." \})')
+    relocked, count = own.subn(rf'\1"{version}"\2', text)
+    assert count == 1, "uv.lock has no editable goldenpath entry"
+    lock.write_text(relocked, encoding="utf-8")
+
+
 @dataclass(frozen=True)
 class CentralCheckout:
     """`path` is the working copy on `main`; `remote` the bare repository it pushes to."""
@@ -46,11 +57,15 @@ class CentralCheckout:
         git(path, "push", "-q", "origin", "HEAD:main")
         return cls(path, remote)
 
-    def prepare(self, version: str, *, notes: str | None = "default", pin: bool = True) -> None:
-        """The release commit's changes: pyproject version, pinned refs, a CHANGELOG section."""
+    def prepare(
+        self, version: str, *, notes: str | None = "default", pin: bool = True, relock: bool = True
+    ) -> None:
+        """The release commit's changes: pyproject version, relocked, pinned refs, a CHANGELOG section."""
         pyproject = self.path / "pyproject.toml"
         text = pyproject.read_text(encoding="utf-8")
         pyproject.write_text(re.sub(r'(?m)^version = ".*"$', f'version = "{version}"', text, count=1))
+        if relock:
+            relock_version(self.path, version)
         if pin:
             pin_refs(self.path, load_settings(self.path / "goldenpath.yml"))
         if notes is not None:
@@ -62,9 +77,17 @@ class CentralCheckout:
             section = f"## [{version}] - {RELEASE_DATE}\n\n{body}\n\n"
             changelog.write_text(text[:at] + section + text[at:], encoding="utf-8")
 
-    def release(self, version: str, *, notes: str | None = "default", pin: bool = True, tag: str = "") -> str:
+    def release(
+        self,
+        version: str,
+        *,
+        notes: str | None = "default",
+        pin: bool = True,
+        relock: bool = True,
+        tag: str = "",
+    ) -> str:
         """Prepare, commit, tag (`v<version>` unless `tag`) and push; returns the tagged commit."""
-        self.prepare(version, notes=notes, pin=pin)
+        self.prepare(version, notes=notes, pin=pin, relock=relock)
         name = tag or f"v{version}"
         git(self.path, "add", "-A")
         git(self.path, "commit", "-q", "--allow-empty", "-m", f"Release {name}")

@@ -36,7 +36,7 @@ from goldenpath.render_filters import (
 )
 from goldenpath.repo_check import check_repo
 from goldenpath.settings import load_settings
-from rendering import EXAMPLE_ANSWERS, cookiecutter_render, copier_copy, git
+from rendering import EXAMPLE_ANSWERS, REPO_ROOT, cookiecutter_render, copier_copy, git
 
 SETTINGS = load_settings()
 RUFF = Path(sys.executable).parent / "ruff"
@@ -62,12 +62,65 @@ CORPUS = {
     "toml-lookalikes": 'x = """y""" [table] # c',
     "spaces-at-both-ends": "  padded  ",
     "leading-number": "1. Forecast",
+    "javascript-link": "[x](javascript:alert(1)) <a href='javascript:alert(1)'>y</a>",
+}
+# Descriptions as people write them: ordinary punctuation Markdown leaves alone where it
+# stands, so the raw README and docs page show them exactly as typed.
+PLAIN = {
+    "derived-default": "ecm-personalization-ranking-daily: an ML project",
+    "parentheses": "Weekly demand forecast (per store, per SKU).",
+    "apostrophe-and-slash": "Churn model for B2B/B2C customers - it's the baseline",
+    "ampersand-in-words": "R&D pricing & promotions: uplift, 2024-25 edition",
+    "percent-and-question": "Which 20% of stores drive 80% of returns? A ranking model",
+    "snake-case-and-times": "Scores cart_value and basket_size; 2 * 3 is not emphasis",
+    "quotes-and-hash": 'The "fast" model for issue #12, v1.2',
+    "email-like": "Ask the team @ ds-rtl; no address here",
 }
 
 
 def _markdown_it_paragraph(source: str) -> str:
     """The paragraph as CommonMark (markdown-it-py) renders it, with GFM tables and strikethrough."""
     return str(MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(source))
+
+
+def _docs_site_extensions() -> tuple[list[str], dict[str, Any]]:
+    """The Markdown extensions of the generated mkdocs.yml, read from the template itself."""
+    text = (REPO_ROOT / "template" / "{{cookiecutter.repo_name}}" / "mkdocs.yml").read_text(encoding="utf-8")
+    static = "\n".join(line for line in text.splitlines() if "{{" not in line and "{%" not in line)
+    names, configs = [], {}
+    for entry in yaml.safe_load(static)["markdown_extensions"]:
+        name = entry if isinstance(entry, str) else next(iter(entry))
+        names.append(name)
+        if isinstance(entry, dict):
+            configs[name] = entry[name]
+    return names, configs
+
+
+DOCS_EXTENSIONS, DOCS_EXTENSION_CONFIGS = _docs_site_extensions()
+
+
+def _python_markdown_paragraph(source: str) -> str:
+    """The paragraph as the docs site (mkdocs, Python-Markdown) renders it, plus GitHub's
+    autolinking of bare URLs and e-mail addresses and its strikethrough."""
+    return str(
+        markdown.markdown(
+            source,
+            extensions=[*DOCS_EXTENSIONS, "pymdownx.magiclink", "pymdownx.tilde"],
+            extension_configs=DOCS_EXTENSION_CONFIGS,
+        )
+    )
+
+
+def _assert_markdown_shows(text: str) -> None:
+    """Both renderers show exactly `text` in one paragraph: no element, link or entity of their own."""
+    source = markdown_text(text)
+    expected = html.escape(text, quote=False).replace('"', "&quot;")
+    assert _markdown_it_paragraph(source) == f"<p>{expected}</p>\n", source
+    rendered = _python_markdown_paragraph(source)
+    assert rendered.startswith("<p>") and rendered.endswith("</p>"), (source, rendered)
+    inner = rendered.removeprefix("<p>").removesuffix("</p>")
+    assert "<" not in inner, (source, rendered)
+    assert html.unescape(inner) == text, (source, rendered)
 
 
 @pytest.mark.parametrize("text", CORPUS.values(), ids=CORPUS.keys())
@@ -100,25 +153,84 @@ def _assert_reads_back(text: str) -> None:
         assert not invisible, f"{name} writes invisible characters raw: {invisible}"
 
 
-@pytest.mark.parametrize("text", CORPUS.values(), ids=CORPUS.keys())
+# What Markdown reads at the start of a line, or in only one position of it.
+POSITIONAL = [
+    "# heading",
+    "#hashtag",
+    "> quote",
+    "- item",
+    "+ item",
+    "* item",
+    "-dash",
+    "---",
+    "* * *",
+    "___",
+    "1. item",
+    "1) item",
+    "2024.",
+    "~~~ fence",
+    "``` fence",
+    "!!! note",
+    "[TOC]",
+    "[^1] footnote",
+    "[x]: https://e.x",
+    "<div>",
+    "<http://e.x>",
+    "<a@b.c>",
+    "ftp://e.x",
+    "mailto:a@b.c",
+    ":+1: and :100:",
+    "$5 and $6",
+    "~~gone~~ ~x~",
+    "a_b_c _a_ __b__",
+    "\\ at the end\\",
+]
+
+
+@pytest.mark.parametrize("text", [*CORPUS.values(), *PLAIN.values(), *POSITIONAL])
 def test_markdown_shows_the_text_and_nothing_else(text: str) -> None:
-    source = markdown_text(text)
-    assert _markdown_it_paragraph(source) == f"<p>{html.escape(text, quote=False)}</p>\n".replace(
-        '"', "&quot;"
-    )
-    # Python-Markdown, as mkdocs renders it, with autolinking of bare URLs and e-mails.
-    rendered = markdown.markdown(source, extensions=["tables", "pymdownx.magiclink", "pymdownx.tilde"])
-    assert rendered.startswith("<p>") and rendered.endswith("</p>")
-    inner = rendered.removeprefix("<p>").removesuffix("</p>")
-    assert "<" not in inner, rendered
-    assert html.unescape(inner) == text
+    _assert_markdown_shows(text)
+
+
+@pytest.mark.parametrize("text", PLAIN.values(), ids=PLAIN.keys())
+def test_ordinary_punctuation_is_written_as_typed(text: str) -> None:
+    assert markdown_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("<script>alert(1)</script>", "\\<script>alert(1)\\</script>"),
+        ("[x](javascript:alert(1))", "\\[x](javascript:alert(1))"),
+        ("${{ secrets.X }} and {{ 7 * 7 }}", "${{ secrets.X }} and {{ 7 * 7 }}"),
+        ("&amp; vs R&D", "\\&amp; vs R&D"),
+        ("1. Forecast", "1\\. Forecast"),
+        ("- item", "\\- item"),
+        ("*bold* and snake_case", "\\*bold\\* and snake_case"),
+        ("C:\\models", "C:\\\\models"),
+        ("tab\tend ", "tab&#9;end&#32;"),
+    ],
+)
+def test_markup_gets_a_backslash_and_invisible_characters_a_visible_reference(
+    text: str, written: str
+) -> None:
+    assert markdown_text(text) == written
 
 
 @given(st.text(min_size=1, max_size=80).filter(lambda t: not description_error(t)))
 @settings(max_examples=200, deadline=None)
-def test_any_valid_description_is_one_commonmark_paragraph(text: str) -> None:
-    expected = html.escape(text, quote=False).replace('"', "&quot;")
-    assert _markdown_it_paragraph(markdown_text(text)) == f"<p>{expected}</p>\n"
+def test_any_valid_description_is_one_paragraph_of_itself(text: str) -> None:
+    _assert_markdown_shows(text)
+
+
+# Markdown's own characters, densely: where escaping by position is most likely to go wrong.
+MARKUP_HEAVY = st.text(alphabet="*_~`[]()<>&#;!:@$.\\/-+=|{}^ wwa1é\u200b", min_size=1, max_size=40)
+
+
+@given(MARKUP_HEAVY)
+@settings(max_examples=500, deadline=None)
+def test_any_markup_heavy_text_is_one_paragraph_of_itself(text: str) -> None:
+    _assert_markdown_shows(text)
 
 
 @pytest.mark.parametrize("text", ["plain", "a`b", "``", "`start", "end`"])
@@ -204,6 +316,15 @@ def assert_engines_agree(by_copier: Path, by_cookiecutter: Path) -> None:
     copier_files, cookie_files = files(by_copier), files(by_cookiecutter)
     assert copier_files.keys() == cookie_files.keys()
     assert [p for p in copier_files if copier_files[p] != cookie_files[p]] == [".copier-answers.yml"]
+
+
+def test_the_readme_and_docs_page_show_a_plain_description_as_typed(tmp_path: Path) -> None:
+    description = " ".join(PLAIN.values())[:DESCRIPTION_MAX_LENGTH].rstrip()
+    for repo in render_both(tmp_path, description):
+        for page in ("README.md", "docs/index.md"):
+            lines = (repo / page).read_text(encoding="utf-8").splitlines()
+            assert lines[2] == description, page
+        _assert_markdown_shows(description)
 
 
 @pytest.fixture(scope="module")

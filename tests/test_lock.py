@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from goldenpath.refs import lock_problems, project_version
+from release_tree import relock_version
 from rendering import REPO_ROOT
 
 UV = Path(sys.executable).parent / "uv"
@@ -76,3 +78,29 @@ def test_bootstrap_refuses_a_stale_lock_and_says_how_to_relock(tmp_path: Path) -
     assert "uv.lock is out of date with pyproject.toml" in result.stderr
     assert "scripts/lock" in result.stderr
     assert not (tmp_path / ".venv" / ".bootstrap-stamp").exists()
+
+
+@pytest.mark.slow
+def test_after_a_version_bump_the_lock_is_stale_until_relocked(tmp_path: Path) -> None:
+    """`release verify` refuses the stale lock; the real `uv lock` changes just the project's version."""
+    for name in ("pyproject.toml", "uv.lock", "README.md"):
+        shutil.copy(REPO_ROOT / name, tmp_path / name)
+    pyproject = tmp_path / "pyproject.toml"
+    current = project_version(tmp_path)
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8").replace(f'version = "{current}"', 'version = "9.8.7"', 1),
+        encoding="utf-8",
+    )
+    assert lock_problems(tmp_path) == [
+        f"uv.lock records goldenpath {current}, but pyproject.toml's version is 9.8.7: "
+        "run scripts/lock and commit uv.lock"
+    ]
+    expected = tmp_path / "expected"
+    expected.mkdir()
+    shutil.copy(tmp_path / "uv.lock", expected / "uv.lock")
+    relock_version(expected, "9.8.7")
+    subprocess.run([UV, "lock", "--quiet"], cwd=tmp_path, check=True, capture_output=True)
+    assert lock_problems(tmp_path) == []
+    assert (tmp_path / "uv.lock").read_text(encoding="utf-8") == (expected / "uv.lock").read_text(
+        encoding="utf-8"
+    ), "the release tests' relock_version must change what uv lock changes"

@@ -42,7 +42,7 @@ def central(tmp_path: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -
     """The files a release reads, committed and pushed; the environment release.yml gives the job."""
     source = tmp_path / "source"
     source.mkdir()
-    for name in ("pyproject.toml", "goldenpath.yml", "CHANGELOG.md"):
+    for name in ("pyproject.toml", "uv.lock", "goldenpath.yml", "CHANGELOG.md"):
         shutil.copy(REPO_ROOT / name, source / name)
     for name in (".github", "actions"):
         shutil.copytree(REPO_ROOT / name, source / name)
@@ -164,8 +164,20 @@ def test_a_dry_run_says_what_would_change_and_changes_nothing(
         ("1.1.0", {"pin": False}, "v1.1.0", "must be pinned to v1.1.0"),
         ("1.1.0", {"notes": None}, "v1.1.0", "CHANGELOG.md has no section for 1.1.0"),
         ("1.1.0", {"notes": "### Added\n\n### Fixed"}, "v1.1.0", "the section for 1.1.0 is empty"),
+        (
+            "1.1.0",
+            {"relock": False},
+            "v1.1.0",
+            "uv.lock records goldenpath 1.0.1, but pyproject.toml's version is 1.1.0: run scripts/lock",
+        ),
     ],
-    ids=["tag-not-the-version", "unpinned-self-reference", "no-changelog-section", "empty-changelog-section"],
+    ids=[
+        "tag-not-the-version",
+        "unpinned-self-reference",
+        "no-changelog-section",
+        "empty-changelog-section",
+        "stale-lock",
+    ],
 )
 def test_a_bad_release_is_refused_before_anything_moves(
     capsys: pytest.CaptureFixture[str],

@@ -152,7 +152,10 @@ def test_a_commit_that_is_no_release_exits_2(tmp_path: Path) -> None:
     )
     result = goldenpath(tmp_path, "update", "--check")
     assert result.returncode == 2
-    assert "not a release tag" in result.stderr
+    assert "_commit is '0123abc', a commit without a release tag" in result.stderr
+    assert "`_commit: v<version>`, with the version in pyproject.toml of the template at 0123abc" in (
+        result.stderr
+    )
 
 
 # -- check and update against throwaway releases --------------------------------------------

@@ -14,6 +14,7 @@ import re
 import shlex
 import shutil
 import sys
+import tomllib
 import warnings
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,10 @@ import yaml
 
 from goldenpath import __version__
 from goldenpath.console import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
+from goldenpath.git import GitError, git
 from goldenpath.naming import example_repo_name
-from goldenpath.project import QUESTIONS, as_bool
-from goldenpath.refs import expected_ref
+from goldenpath.project import ANSWERS_FILE, QUESTIONS, as_bool
+from goldenpath.refs import ReleaseTag, expected_ref
 from goldenpath.settings import DEFAULT_GITHUB_SERVER_URL, load_settings
 
 # A source checkout (or editable install) renders its own template; an installed
@@ -145,6 +147,36 @@ def render(dest: Path, answers: dict[str, Any], defaults: bool, source: str, vcs
         raise NewError(one_paragraph(str(exc)), EXIT_REFUSED) from exc
 
 
+def record_nearest_release(dest: Path, source: str, vcs_ref: str) -> str:
+    """Record the release a render from an untagged checkout descends from; a note saying so, or "".
+
+    copier records `git describe --tags --always`, which is a bare commit where
+    no release tag is reachable (a shallow or tag-less clone). `goldenpath update`
+    needs a release to update from: the checkout's pyproject version names it,
+    since the version only moves when a release is made (docs/releasing.md).
+    """
+    answers = dest / ANSWERS_FILE
+    text = answers.read_text(encoding="utf-8")
+    recorded = str((yaml.safe_load(text) or {}).get("_commit", ""))
+    if not recorded or ReleaseTag.of_commit(recorded) is not None or not Path(source).is_dir():
+        return ""
+    try:
+        pyproject = git("show", f"{vcs_ref}:pyproject.toml", cwd=Path(source), strip=False)
+        version = str(tomllib.loads(pyproject)["project"]["version"])
+    except (GitError, KeyError, tomllib.TOMLDecodeError):
+        return ""
+    release = ReleaseTag.of_commit(expected_ref(version))
+    if release is None:
+        return ""
+    answers.write_text(
+        re.sub(r"(?m)^_commit: .*$", f"_commit: {release.name}", text, count=1), encoding="utf-8"
+    )
+    return (
+        f"{source} at {recorded} has no release tag; {ANSWERS_FILE} records {release.name}, the "
+        "release its version names, so `goldenpath update` takes the repository from there"
+    )
+
+
 def _empty_again(dest: Path, existed: bool) -> None:
     """Undo a failed render: remove what it created (DEST was missing or empty before)."""
     if not dest.exists():
@@ -203,5 +235,7 @@ def _new(args: argparse.Namespace) -> int:
     except NewError as exc:
         print(f"goldenpath new: {str(exc).rstrip('. ')}. Nothing was written.", file=sys.stderr)
         return exc.code
+    if note := record_nearest_release(dest, source, vcs_ref):
+        print(f"goldenpath new: {note}", file=sys.stderr)
     print(next_steps(dest, f"{source}@{vcs_ref}"))
     return EXIT_OK

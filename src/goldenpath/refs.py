@@ -31,6 +31,7 @@ from pathlib import Path
 from goldenpath.settings import Settings
 
 PYPROJECT = "pyproject.toml"
+LOCKFILE = "uv.lock"
 ZIZMOR_CONFIG = Path(".github") / "zizmor.yml"
 WORKFLOW_GLOBS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
 ACTION_GLOBS = ("actions/*/action.yml", "actions/*/action.yaml")
@@ -82,6 +83,29 @@ def project_version(root: Path) -> str:
     if not isinstance(version, str) or not version:
         raise RefsError(f"{pyproject} has no [project] version")
     return version
+
+
+def lock_problems(root: Path) -> list[str]:
+    """Why `uv.lock` is stale against the version, or []: uv records the project's own version.
+
+    After a version bump the lock still names the old one, and `uv sync --locked`
+    (scripts/bootstrap, CI) refuses it; `scripts/lock` writes the new one.
+    """
+    lock = root / LOCKFILE
+    if not lock.is_file():
+        return []
+    try:
+        packages = tomllib.loads(lock.read_text(encoding="utf-8")).get("package", [])
+    except tomllib.TOMLDecodeError as exc:
+        return [f"{LOCKFILE} is not valid TOML ({exc}): run scripts/lock and commit {LOCKFILE}"]
+    version = project_version(root)
+    own = [p for p in packages if isinstance(p.get("source"), dict) and p["source"].get("editable") == "."]
+    return [
+        f"{LOCKFILE} records {p.get('name')} {p.get('version')}, but pyproject.toml's version is "
+        f"{version}: run scripts/lock and commit {LOCKFILE}"
+        for p in own
+        if p.get("version") != version
+    ]
 
 
 def expected_ref(version: str) -> str:

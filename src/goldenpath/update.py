@@ -126,8 +126,10 @@ def read_answers(repo: Path) -> Answers:
     current = ReleaseTag.of_commit(recorded)
     if current is None:
         raise UpdateError(
-            f"{path}: _commit is {recorded!r}, not a release tag such as v1.2.3; "
-            "update once by hand with `copier update --trust --vcs-ref vX.Y.Z`"
+            f"{path}: _commit is {recorded!r}, a commit without a release tag, so there is no "
+            "release to start from; write there the release the repository was rendered from: "
+            "`_commit: v<version>`, with the version in pyproject.toml of the template at "
+            f"{recorded}, commit it and run `goldenpath update` again"
         )
     return Answers(_expand_source(str(data["_src_path"])), recorded, current)
 

@@ -33,7 +33,15 @@ from goldenpath.console import (
 )
 from goldenpath.git import GitError, commit_of, git
 from goldenpath.github.client import GitHubConfigError, GitHubEnv, api_client, github_env
-from goldenpath.refs import RefsError, ReleaseTag, check_refs, project_version, releases, tag_problems
+from goldenpath.refs import (
+    RefsError,
+    ReleaseTag,
+    check_refs,
+    lock_problems,
+    project_version,
+    releases,
+    tag_problems,
+)
 from goldenpath.settings import SETTINGS_ENV_VAR, SETTINGS_FILENAME, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -88,6 +96,7 @@ class Step:
 def verify(root: Path, settings: Settings, tag: str) -> list[str]:
     """Every reason this tree may not be released as `tag`; empty when it may."""
     problems = tag_problems(root, tag)
+    problems += lock_problems(root)
     problems += check_refs(root, settings)
     try:
         release_notes(root / CHANGELOG, project_version(root))
