@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from goldenpath.check.ab import check_ab
+from goldenpath.check.monitoring import check_monitoring
 from goldenpath.naming import (
     REQUIRED_TAGS,
     DerivedNames,
@@ -93,14 +94,18 @@ def check_repo(path: str | os.PathLike[str], settings: Settings) -> list[Finding
         *sorted(p.relative_to(root).as_posix() for p in root.glob("resources/*.yml")),
     ]
     endpoints = 0
+    docs = []
     for relpath in bundle_files:
         if (root / relpath).is_file():
             doc = _YamlDoc(root, relpath)
+            docs.append(doc)
             findings += _check_bundle_file(doc, names, settings)
             findings += _check_serving(doc, names, settings)
             endpoints += len(doc.get("resources", "model_serving_endpoints") or {})
         elif relpath == BUNDLE_FILE:
             findings.append(Finding(relpath, 1, "bundle", f"{BUNDLE_FILE} is missing"))
+    answers = _YamlDoc(root, ANSWERS_FILE) if (root / ANSWERS_FILE).is_file() else None
+    findings += check_monitoring(docs, answers, names, settings)
     kind, kind_line = _project_kind(root)
     if kind == SERVING_KIND and not endpoints:
         findings.append(

@@ -1,1 +1,1 @@
-"""`goldenpath check-name` and `goldenpath check-repo`: names against the naming convention."""
+"""Checks of a generated repository: its names and wiring against the convention."""

@@ -153,8 +153,7 @@ import argparse
 from datetime import date
 from typing import Any
 
-from {{ gp.names.package }} import predictions
-from {{ gp.names.package }}.config import BASELINE_TABLE, ROW_ID, RunConfig
+from {{ gp.names.package }}.config import RunConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
