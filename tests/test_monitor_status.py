@@ -255,7 +255,7 @@ def test_a_warehouse_the_caller_may_not_use_refuses_the_drift_query(
     server.workspace.warehouse_permissions[monitoring.warehouse_id] = {}
     code, out, err = status(repo, capsys)
     assert code == 1 and out == ""
-    assert f"SQL warehouse {monitoring.warehouse_id} refused the drift query" in err
+    assert f"SQL warehouse {monitoring.warehouse_id} refused the statement: " in err and "CAN_USE" in err
     assert "environments.acc.warehouse_id" in err
 
 

@@ -13,11 +13,8 @@ import pytest
 
 from e2e.harness import ACT, GeneratedRepo, Harness
 from fakes.databricks import FakeWorkspaceServer, seed_healthy
-from goldenpath.naming import MONITOR_COLUMNS, derive_names
+from goldenpath.naming import derive_names
 from rendering import EXAMPLE_ANSWERS
-
-# What the monitor reads of a table the job wrote (features aside); the kinds' columns together.
-FIRST_RUN_COLUMNS = {column: "STRING" for column in MONITOR_COLUMNS.serving}
 
 
 @pytest.fixture(scope="session")
@@ -37,12 +34,11 @@ def generated(harness: Harness, tmp_path_factory: pytest.TempPathFactory) -> Gen
 def workspace(harness: Harness) -> Iterator[FakeWorkspaceServer]:
     """One fake Databricks workspace standing in for every deployed environment's workspace.
 
-    Ready for the example repo: each deployed environment's catalog, schema,
-    service principal, grants and SQL warehouse exist, and the e2e credentials
-    (fake secrets `e2e-<env>-client-id` / `e2e-<env>-client-secret`) are OAuth
-    clients of it. So do the tables a first run of each kind's job writes
-    (predictions or unpacked inference, and the baseline): a quality monitor
-    can only be created on a table that exists, here as on Databricks.
+    Ready for the example repo's first deploy: each deployed environment's
+    catalog, schema, service principal, grants and SQL warehouse exist, and the
+    e2e credentials (fake secrets `e2e-<env>-client-id` /
+    `e2e-<env>-client-secret`) are OAuth clients of it. Its tables do not exist
+    yet: the deploy creates them (`goldenpath monitor prepare`).
     """
     settings = harness.settings
     names = derive_names(str(EXAMPLE_ANSWERS["repo_name"]), settings)
@@ -60,8 +56,6 @@ def workspace(harness: Harness) -> Iterator[FakeWorkspaceServer]:
                 warehouse_id=environment.warehouse_id,
             )
             fake.workspace.oauth_clients[f"e2e-{env}-client-id"] = f"e2e-{env}-client-secret"
-            for table in (names.predictions_table, names.inference_table, names.baseline_table):
-                fake.workspace.tables.create(names.table_path(env, table), FIRST_RUN_COLUMNS)
         yield fake
 
 

@@ -59,6 +59,10 @@ def assert_monitoring_deployed(
     """The deploy wrote the monitor, the drift alert and the monitoring job, and verify checked each."""
     names = derive_names("rtl-forecasting-demand-weekly", harness.settings)
     table = names.table_path(environment, names.monitored_table(serving))
+    # The deploy created the tables (goldenpath monitor prepare), then the monitor on one.
+    assert run.steps(only_job(run)).get("goldenpath monitor prepare") == "Success"
+    expected = MONITOR_COLUMNS.sql_types(serving)
+    assert workspace.workspace.tables.columns(table) == expected
     monitor = workspace.workspace.monitors[table]
     assert monitor["inference_log"]["prediction_col"] == MONITOR_COLUMNS.prediction
     assert monitor["baseline_table_name"] == names.table_path(environment, names.baseline_table)
@@ -73,9 +77,10 @@ def assert_monitoring_deployed(
     job_lines = [line for line in run.text.splitlines() if line.startswith(f"[{only_job(run)}]")]
     for check in ("warehouse", "warehouse-use", "output-schema"):  # preflight
         assert any(f"ok   {check}: " in line for line in job_lines), check
-    for check in ("monitor", "monitor-profile", "alert", "alert-destinations", "notifications"):  # verify
-        assert any(f"ok   {check}: " in line for line in job_lines), check
-    assert f"| monitor | `{table}` (MONITOR_STATUS_ACTIVE) |" in summary_of(run)
+    summary = summary_of(run)  # verify prints JSON; its step summary lists every check
+    for check in ("monitor", "monitor-profile", "alert", "alert-destinations", "notifications"):
+        assert f"| {check} | ok: " in summary, check
+    assert f"| monitor | `{table}` (MONITOR_STATUS_ACTIVE) |" in summary
 
 
 def deployed_job(workspace: FakeWorkspaceServer, harness: Harness) -> dict[str, Any]:

@@ -1,20 +1,28 @@
-"""`goldenpath monitor status --target T [--json]`: drift and monitor health, exit 1 to gate a workflow on."""
+"""`goldenpath monitor status` (drift and monitor health, exit 1 to gate a workflow on) and
+`goldenpath monitor prepare` (the tables a first deploy's monitor needs)."""
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from goldenpath.commands import Commands
-from goldenpath.console import progress, write_step_summary
+from goldenpath.console import EXIT_OK, progress, write_step_summary
 from goldenpath.errors import Outage, UsageError
+
+if TYPE_CHECKING:  # databricks-sdk loads only in commands that talk to a workspace
+    from databricks.sdk import WorkspaceClient
+
+    from goldenpath.databricks.bundle import BundleTarget
+    from goldenpath.databricks.monitoring import MonitoringTarget
 
 
 def register(commands: Commands) -> None:
     monitor = commands.group(
         "monitor",
         summary="a deployed target's monitoring: drift, monitor health, alert, retraining decisions",
-        description="Read a generated repo's monitoring in the Databricks workspace of a bundle target, "
-        "with the same auth as `goldenpath databricks`.",
+        description="Read and prepare a generated repo's monitoring in the Databricks workspace of a bundle "
+        "target, with the same auth as `goldenpath databricks`.",
         example="goldenpath monitor status --target prd",
     )
     status = monitor.add(
@@ -27,22 +35,37 @@ def register(commands: Commands) -> None:
         example="goldenpath monitor status --target acc --json",
         handler=run_status,
     )
+    _target_arguments(status)
     status.add_argument(
+        "--json", action="store_true", help="print the machine-readable result (docs/databricks.md)"
+    )
+    prepare = monitor.add(
+        "prepare",
+        summary="create the monitored and baseline tables, empty, where they do not exist yet",
+        description="Databricks creates a quality monitor only on a table that exists, and the job writes its "
+        "tables on its first run, after the deploy. Before a deploy, create the monitored table and the "
+        "baseline table with the monitor's columns (docs/monitoring.md) on the environment's SQL warehouse, "
+        "each only if it is missing. A bundle without a monitor needs nothing.",
+        example="goldenpath monitor prepare --target acc --dry-run",
+        handler=run_prepare,
+    )
+    _target_arguments(prepare)
+    prepare.add_argument("--dry-run", action="store_true", help="say what would be created, create nothing")
+    prepare.add_argument("--json", action="store_true", help="print the machine-readable result")
+
+
+def _target_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--target", required=True, help="bundle target (a key under targets: in databricks.yml)"
     )
-    status.add_argument("--profile", help="a ~/.databrickscfg profile (default: the SDK's auth environment)")
-    status.add_argument("--path", default=".", help="the generated repository (default: .)")
-    status.add_argument(
-        "--json", action="store_true", help="print the machine-readable result (docs/monitoring.md)"
-    )
+    parser.add_argument("--profile", help="a ~/.databrickscfg profile (default: the SDK's auth environment)")
+    parser.add_argument("--path", default=".", help="the generated repository (default: .)")
 
 
-def run_status(args: argparse.Namespace) -> int:
-    # Imported here: databricks-sdk loads only in commands that talk to a workspace.
+def _connect(args: argparse.Namespace) -> tuple[BundleTarget, WorkspaceClient, MonitoringTarget]:
     from goldenpath.databricks.bundle import BundleError, load_bundle
     from goldenpath.databricks.client import ClientConfigError, workspace_client
     from goldenpath.databricks.monitoring import monitoring_target
-    from goldenpath.monitor.status import monitor_status
     from goldenpath.settings import load_settings
 
     try:
@@ -52,6 +75,13 @@ def run_status(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     monitoring = monitoring_target(bundle, load_settings())
     progress(f"goldenpath monitor: {bundle.name} target {bundle.target} on {client.config.host}")
+    return bundle, client, monitoring
+
+
+def run_status(args: argparse.Namespace) -> int:
+    from goldenpath.monitor.status import monitor_status
+
+    bundle, client, monitoring = _connect(args)
     try:
         status = monitor_status(client, bundle, monitoring)
     except OSError as exc:  # DatabricksError and requests' errors: the workspace refused or failed
@@ -59,3 +89,16 @@ def run_status(args: argparse.Namespace) -> int:
     print(status.as_json() if args.json else status.as_text())
     write_step_summary(status.as_markdown())
     return status.exit_code
+
+
+def run_prepare(args: argparse.Namespace) -> int:
+    from goldenpath.monitor.prepare import prepare_tables
+
+    bundle, client, monitoring = _connect(args)
+    try:
+        prepared = prepare_tables(client, bundle, monitoring, args.dry_run)
+    except OSError as exc:
+        raise Outage(f"{client.config.host} failed a request: {exc}") from exc
+    print(prepared.as_json() if args.json else prepared.as_text())
+    write_step_summary(prepared.as_markdown())
+    return EXIT_OK

@@ -10,23 +10,15 @@ holds the drift, and a `window_start` column, when present, the window.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from databricks.sdk import WorkspaceClient
-from databricks.sdk.errors import NotFound, PermissionDenied
-from databricks.sdk.service.sql import (
-    Disposition,
-    ExecuteStatementRequestOnWaitTimeout,
-    Format,
-    StatementResponse,
-    StatementState,
-)
+from databricks.sdk.errors import NotFound
 
 from goldenpath.databricks.bundle import BundleTarget, target_resources
 from goldenpath.databricks.deployed import deployed_name
 from goldenpath.databricks.monitoring import MonitoringTarget
+from goldenpath.databricks.statements import SqlRefused, run_sql
 from goldenpath.databricks.verify_monitoring import find_alert, find_monitor
-from goldenpath.errors import Outage, Refused
 from goldenpath.monitor.report import (
     AlertState,
     DriftCheck,
@@ -45,8 +37,8 @@ TASK_TAG, DECISION_TAG, REASON_TAG, TRAINING_RUN_TAG = (
     "training_job_run_id",
 )
 MAX_DRIFT_METRIC = "max_drift"
-WAIT = "30s"  # the statement API's longest wait is 50 s; a command answers within 30 s
 NOT_FOUND_CLASS = "TABLE_OR_VIEW_NOT_FOUND"
+WINDOW_COLUMN = "window_start"  # the drift query's newest-window column (docs/monitoring.md)
 
 
 @dataclass(frozen=True)
@@ -58,7 +50,7 @@ class DriftQuery:
 def monitor_status(
     client: WorkspaceClient, bundle: BundleTarget, monitoring: MonitoringTarget
 ) -> MonitorStatus:
-    """Everything `monitor status` shows; raises `Refused` when the warehouse refuses the drift query and
+    """Everything `monitor status` shows; raises `SqlRefused` when the warehouse refuses the drift query and
     `Outage` when it does not answer in time."""
     table = monitoring.monitored_table
     monitor = find_monitor(client, table)
@@ -122,57 +114,26 @@ def read_drift(
     client: WorkspaceClient, monitoring: MonitoringTarget, query: DriftQuery, status: MonitorStatus
 ) -> None:
     """Run the drift query and fill `status.features`; no drift table yet is no metrics yet, not an error."""
-    warehouse = monitoring.warehouse_id
     try:
-        response = client.statement_execution.execute_statement(
-            query.sql,
-            warehouse,
-            wait_timeout=WAIT,
-            on_wait_timeout=ExecuteStatementRequestOnWaitTimeout.CANCEL,
-            format=Format.JSON_ARRAY,
-            disposition=Disposition.INLINE,
-        )
-    except PermissionDenied as exc:
-        raise Refused(
-            f"SQL warehouse {warehouse} refused the drift query: {exc}",
-            f"grant CAN USE on it to the identity running this command ({monitoring.warehouse_setting})",
-        ) from exc
-    rows = _rows(response, warehouse, status)
-    if rows is None:
-        return
-    for row in rows:
-        feature = str(next(iter(row.values())))
-        value = row.get(query.drift_column)
-        drift = float(value) if value is not None else None
-        status.features.append(
-            FeatureDrift(feature, drift, drift is not None and drift > monitoring.defaults.drift_threshold)
-        )
-    status.features.sort(key=lambda f: (f.drift is None, -(f.drift or 0.0), f.feature))
-    starts = sorted({str(row["window_start"]) for row in rows if row.get("window_start")})
-    status.window_start = starts[-1] if starts else None
-
-
-def _rows(response: StatementResponse, warehouse: str, status: MonitorStatus) -> list[dict[str, Any]] | None:
-    state = response.status.state if response.status else None
-    if state == StatementState.SUCCEEDED:
-        columns = response.manifest.schema.columns if response.manifest and response.manifest.schema else None
-        names = [column.name or "" for column in columns or []]
-        data = (response.result.data_array if response.result else None) or []
-        if not data:
-            status.drift_error = "no drift metrics in the newest window yet"
-        return [dict(zip(names, row, strict=True)) for row in data]
-    if state in (StatementState.PENDING, StatementState.RUNNING, StatementState.CANCELED):
-        raise Outage(f"SQL warehouse {warehouse} did not answer the drift query within {WAIT}")
-    message = response.status.error.message if response.status and response.status.error else None
-    if message and NOT_FOUND_CLASS in message:
+        result = run_sql(client, monitoring.warehouse_id, query.sql, setting=monitoring.warehouse_setting)
+    except SqlRefused as exc:
+        if NOT_FOUND_CLASS not in exc.what:
+            raise
         status.drift_error = (
             f"no drift metrics yet: {status.drift_table} does not exist before the monitor's first refresh"
         )
-        return None
-    raise Refused(
-        f"the drift query failed on SQL warehouse {warehouse}: {message or state}",
-        "keep the drift alert's query as generated (goldenpath check-repo) and check the warehouse's query history",
-    )
+        return
+    if not result.rows:
+        status.drift_error = "no drift metrics in the newest window yet"
+    for row in result.rows:
+        feature = str(row[result.columns[0]])
+        value = row.get(query.drift_column)
+        drift = float(value) if value is not None else None
+        above = drift is not None and drift > monitoring.defaults.drift_threshold
+        status.features.append(FeatureDrift(feature, drift, above))
+    status.features.sort(key=lambda f: (f.drift is None, -(f.drift or 0.0), f.feature))
+    starts = sorted({str(row[WINDOW_COLUMN]) for row in result.rows if row.get(WINDOW_COLUMN)})
+    status.window_start = starts[-1] if starts else None
 
 
 def last_drift_check(client: WorkspaceClient, bundle: BundleTarget) -> DriftCheck | None:
