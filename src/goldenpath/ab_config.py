@@ -286,15 +286,21 @@ class AbFileError(ValueError):
 def read_ab_file(root: Path) -> AbFile:
     path = root / AB_FILE
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise AbFileError(
             f"{path} is missing; a serving repo declares its experiment variables there"
         ) from None
+    return parse_ab_file(text, str(path))
+
+
+def parse_ab_file(text: str, where: str) -> AbFile:
+    try:
+        loaded = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise AbFileError(f"{path} is not valid YAML: {exc}") from None
+        raise AbFileError(f"{where} is not valid YAML: {exc}") from None
     if not isinstance(loaded, dict):
-        raise AbFileError(f"{path} must be a YAML mapping of variables and targets")
+        raise AbFileError(f"{where} must be a YAML mapping of variables and targets")
     defaults: dict[str, str] = {}
     for name, spec in (loaded.get("variables") or {}).items():
         default = spec.get("default", "") if isinstance(spec, dict) else ""
@@ -313,35 +319,40 @@ def write_target(root: Path, target: str, experiment: Experiment | None, *, dry_
     """Set (or, with None, remove) `target`'s experiment in resources/ab.yml; False when it already was.
 
     With `dry_run`, only says whether it would change the file.
+    """
+    path = root / AB_FILE
+    text = path.read_text(encoding="utf-8")
+    wanted = with_target(text, target, experiment)
+    if wanted is None:
+        return False
+    if not dry_run:
+        path.write_text(wanted, encoding="utf-8")
+    return True
+
+
+def with_target(text: str, target: str, experiment: Experiment | None) -> str | None:
+    """resources/ab.yml's `text` running `experiment` in `target` (None: none); None when it already does.
 
     Only the `targets:` section at the end of the file is rewritten, so the
     variables above it keep their comments and any default a person edited.
     """
-    path = root / AB_FILE
-    current = read_ab_file(root)
+    current = parse_ab_file(text, AB_FILE)
     targets = {name: dict(values) for name, values in current.targets.items()}
-    wanted = experiment.variables() if experiment else None
-    overrides = {
-        k: v
-        for k, v in (wanted or {}).items()
-        if current.defaults.get(k) != v or k in NO_EXPERIMENT_VARIABLES
-    }
-    if wanted is None:
+    if experiment is None:
         targets.pop(target, None)
     else:
-        targets[target] = overrides
+        targets[target] = {
+            k: v
+            for k, v in experiment.variables().items()
+            if current.defaults.get(k) != v or k in NO_EXPERIMENT_VARIABLES
+        }
     if targets == current.targets:
-        return False
-    if dry_run:
-        return True
-    text = path.read_text(encoding="utf-8")
-    head = _before_targets(text)
+        return None
     section = ""
     if targets:
         body = {name: {"variables": values} for name, values in targets.items()}
         section = yaml.safe_dump({"targets": body}, sort_keys=False, default_flow_style=False)
-    path.write_text(head + section, encoding="utf-8")
-    return True
+    return _before_targets(text) + section
 
 
 NO_EXPERIMENT_VARIABLES = frozenset(VARIABLES[name] for name in NO_EXPERIMENT)

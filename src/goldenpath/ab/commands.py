@@ -198,28 +198,34 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def _finish(args: argparse.Namespace, target: AbTarget, change: Change) -> int:
-    """The pull request when asked, then the result: steps, and what happens next."""
-    if args.open_pr and change.config_changed:
+    """resources/ab.yml: written here, or proposed in a pull request; then the result and what happens next."""
+    from goldenpath.ab import steps
+
+    if args.open_pr:
         from goldenpath.ab.github import open_pull_request
 
-        change.steps += open_pull_request(target.root, change, dry_run=args.dry_run)
+        change.steps += open_pull_request(target, change, dry_run=args.dry_run)
+    else:
+        change.steps.append(steps.write_config(target, change.experiment, args.dry_run))
+    config = [step for step in change.steps if step.name.startswith(("resources/", "branch "))]
+    changed = any(step.result != steps.UNCHANGED for step in config)
     lines = [change.title if change.challenger else f"A/B test in {target.name}: none runs"]
     lines += [f"  {step.line}" for step in change.steps]
-    lines.append(_next(args, target, change))
+    lines.append(_next(args, target, changed))
     if args.json:
         print(json.dumps({**change.as_json(), "next": lines[-1]}, indent=2))
     else:
         print("\n".join(lines))
     write_step_summary(
-        "### goldenpath ab " + change.command + "\n\n" + "\n".join(f"- {line.strip()}" for line in lines)
+        f"### goldenpath ab {change.command}\n\n" + "\n".join(f"- {line.strip()}" for line in lines)
     )
     return EXIT_OK
 
 
-def _next(args: argparse.Namespace, target: AbTarget, change: Change) -> str:
+def _next(args: argparse.Namespace, target: AbTarget, changed: bool) -> str:
     if args.dry_run:
         return "dry run: nothing was changed"
-    if not change.config_changed:
+    if not changed:
         return (
             f"resources/ab.yml already says so; `goldenpath ab status --target {target.name}` shows the test"
         )

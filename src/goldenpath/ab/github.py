@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from goldenpath.ab.lifecycle import Change
 from goldenpath.ab.pull_request import propose
 from goldenpath.ab.steps import Step
+from goldenpath.ab.target import AbTarget
 from goldenpath.errors import CredentialError, Outage, UsageError
 from goldenpath.git import GitError
 from goldenpath.github.client import api_client, github_env
 from goldenpath.github.update_pr import BOT_EMAIL, BOT_NAME
 
 
-def open_pull_request(repo: Path, change: Change, *, dry_run: bool) -> list[Step]:
+def open_pull_request(target: AbTarget, change: Change, *, dry_run: bool) -> list[Step]:
     """The change's branch and pull request in GITHUB_REPOSITORY, as the bot."""
     from githubkit.exception import RequestError, RequestFailed
 
@@ -24,9 +24,8 @@ def open_pull_request(repo: Path, change: Change, *, dry_run: bool) -> list[Step
     if not owner or not name or "/" in name:
         raise UsageError(f"GITHUB_REPOSITORY is {slug!r}", "set it to <owner>/<repo>, as GitHub Actions does")
     try:
-        return propose(
-            repo, change, api_client(env), (owner, name), (BOT_NAME, BOT_EMAIL), env.git_environ(), dry_run
-        )
+        gh = api_client(env)
+        return propose(target, change, gh, (owner, name), (BOT_NAME, BOT_EMAIL), env.git_environ(), dry_run)
     except RequestFailed as exc:
         status = exc.response.status_code
         if status in (401, 403):

@@ -1,14 +1,14 @@
 """`ab start`, `ab promote` and `ab abort`: every check first (reads only), then the write steps.
 
-A refusal changes nothing and says why and what to do. The writes are the
-`challenger` and `champion` aliases, the model version's tags and the
-experiment in resources/ab.yml; the endpoint follows the config through a
-pull request and the deploy, like every change.
+A refusal changes nothing and says why and what to do. The writes here are in
+Unity Catalog: the `challenger` and `champion` aliases and the model version's
+tags. The change's `experiment` is what resources/ab.yml must then say for
+the target; the command writes it there or proposes it in a pull request, and
+the endpoint follows through the deploy, like every change.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -53,10 +53,9 @@ class Change:
     steps: list[Step] = field(default_factory=list)
 
     @property
-    def config_changed(self) -> bool:
-        return any(
-            step.name.startswith("resources/ab.yml") and step.result != steps.UNCHANGED for step in self.steps
-        )
+    def ends(self) -> bool:
+        """Whether the change takes the test out of resources/ab.yml (promote, abort)."""
+        return self.command != START
 
     @property
     def title(self) -> str:
@@ -78,6 +77,12 @@ class Change:
             "experiment": self.experiment.variables() if self.experiment else None,
             "steps": [step.as_json() for step in self.steps],
         }
+
+
+def salt(today: date, version: str) -> str:
+    """A new test's salt: its day and challenger, so each test draws its own challenger group and a
+    rerun of the same start (before its pull request is merged) writes the same test."""
+    return f"{today:%Y%m%d}-v{version}"
 
 
 def resolve_version(registry: Registry, challenger: str) -> str:
@@ -113,7 +118,6 @@ def start(
     experiment = _planned(target, registry, version, percent, key, today)
     change = Change(START, target.name, registry.model, version, experiment)
     change.steps.append(steps.set_alias(registry, CHALLENGER_ALIAS, version, dry_run))
-    change.steps.append(steps.write_config(target, experiment, dry_run))
     return change
 
 
@@ -157,7 +161,7 @@ def _planned(
     return Experiment(
         challenger=version,
         percent=percent,
-        salt=f"{today:%Y%m%d}-v{version}-{secrets.token_hex(3)}",
+        salt=salt(today, version),
         start_date=today,
         key=key or "",
         metric=defaults["metric"],
@@ -215,7 +219,6 @@ def promote(
     change.steps.append(steps.tag_version(registry, running.challenger, record, dry_run))
     change.steps.append(steps.set_alias(registry, CHAMPION_ALIAS, running.challenger, dry_run))
     change.steps.append(steps.delete_alias(registry, CHALLENGER_ALIAS, dry_run))
-    change.steps.append(steps.write_config(target, None, dry_run))
     return change
 
 
@@ -235,7 +238,6 @@ def abort(
         record = _record(running, ABORTED, latest(running), today)
         change.steps.append(steps.tag_version(registry, version, record, dry_run))
     change.steps.append(steps.delete_alias(registry, CHALLENGER_ALIAS, dry_run))
-    change.steps.append(steps.write_config(target, None, dry_run))
     return change
 
 

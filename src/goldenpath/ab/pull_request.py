@@ -1,12 +1,13 @@
 """`--open-pr`: the experiment change as a pull request, so it is reviewed and the deploy applies it.
 
-The change to resources/ab.yml becomes one commit, by the bot, on
-`goldenpath/ab-<target>` on top of the checked-out branch, which is left as
-it was: the change lives in the pull request until it is merged. The commit
-is built without checking anything out (a tree from HEAD plus the file) and
-pushed only when the branch does not hold that change already; the pull
-request is opened, or the open one updated. A rerun after a failure finishes
-the job; a person's commit on the branch is never overwritten.
+resources/ab.yml as the change wants it becomes one commit, by the bot, on
+`goldenpath/ab-<target>` on top of the checked-out branch's HEAD. Nothing is
+checked out or written in the working tree (the commit is built from a tree
+of HEAD plus the new file), so the change lives in the pull request until it
+is merged. The branch is pushed only when it does not hold that change on
+that HEAD already, and the pull request is opened, or the open one updated:
+a rerun changes nothing, a rerun after a failure finishes the job, and a
+person's commit on the branch is never overwritten.
 """
 
 from __future__ import annotations
@@ -15,14 +16,21 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from goldenpath.ab.lifecycle import Change
+from goldenpath.ab.lifecycle import ABORT, PROMOTE, START, Change
 from goldenpath.ab.steps import UNCHANGED, Step, creating, updating
-from goldenpath.ab_config import AB_FILE
+from goldenpath.ab.target import AbTarget
+from goldenpath.ab_config import AB_FILE, with_target
 from goldenpath.errors import Refused
 from goldenpath.git import GitError, git
 
 BRANCH_PREFIX = "goldenpath/ab-"
 DOCS = "docs/ab-testing.md"
+# What each command changed in the workspace before the pull request: its state, whoever ran it.
+WORKSPACE_DONE = {
+    START: "the `challenger` alias names version {v}",
+    PROMOTE: "`champion` names version {v}, whose tags record the readout; `challenger` is deleted",
+    ABORT: "`challenger` is deleted; version {v}'s tags record how the test ended",
+}
 
 
 def branch_name(target: str) -> str:
@@ -30,7 +38,7 @@ def branch_name(target: str) -> str:
 
 
 def propose(
-    repo: Path,
+    target: AbTarget,
     change: Change,
     gh: Any,
     slug: tuple[str, str],
@@ -38,23 +46,22 @@ def propose(
     git_env: dict[str, str],
     dry_run: bool,
 ) -> list[Step]:
-    """Push the change to its branch and open (or update) its pull request; the two steps."""
-    owner, name = slug
+    """The branch holds the change and one pull request proposes it: the two steps."""
+    repo, owner, name = target.root, *slug
     branch = branch_name(change.target)
     base = _current_branch(repo, branch)
+    committed = git("show", f"HEAD:{AB_FILE}", cwd=repo, strip=False)
+    wanted = with_target(committed, change.target, change.experiment)
+    if wanted is None:
+        return [Step(f"branch {branch}", UNCHANGED, f"{base} already holds this {AB_FILE}")]
     listed = gh.rest.pulls.list(owner, name, head=f"{owner}:{branch}", state="open").json()
     pull = listed[0] if listed else None
     if dry_run:
-        if not change.config_changed:
-            return [Step(f"branch {branch}", UNCHANGED, f"{base} already holds {AB_FILE}")]
         return [
-            Step(f"branch {branch}", creating(True)),
+            Step(f"branch {branch}", creating(True), f"{AB_FILE} on {base}"),
             Step("pull request", updating(True) if pull else creating(True), f"{branch} into {base}"),
         ]
-    if not git("status", "--porcelain", "--", AB_FILE, cwd=repo):
-        return [Step(f"branch {branch}", UNCHANGED, f"{base} already holds {AB_FILE}")]
-    pushed = _push(repo, branch, _commit(repo, change, bot, git_env), bot, git_env)
-    git("checkout", "--quiet", "HEAD", "--", AB_FILE, cwd=repo)  # the change now lives on the branch
+    pushed = _push(repo, branch, _commit(repo, wanted, change.title, bot), bot, git_env)
     title, body = change.title, _body(change, branch, base)
     if pull is None:
         created = gh.rest.pulls.create(owner, name, title=title, head=branch, base=base, body=body).json()
@@ -82,10 +89,12 @@ def _current_branch(repo: Path, branch: str) -> str:
     return current
 
 
-def _commit(repo: Path, change: Change, bot: tuple[str, str], git_env: dict[str, str]) -> str:
-    """HEAD plus the working tree's resources/ab.yml, as one commit by the bot (nothing checked out)."""
-    blob = git("hash-object", "-w", "--", AB_FILE, cwd=repo)
+def _commit(repo: Path, text: str, message: str, bot: tuple[str, str]) -> str:
+    """HEAD with resources/ab.yml replaced by `text`, as one commit by the bot; nothing checked out."""
     with tempfile.TemporaryDirectory() as scratch:
+        new = Path(scratch) / "ab.yml"
+        new.write_text(text, encoding="utf-8")
+        blob = git("hash-object", "-w", "--", str(new), cwd=repo)
         index = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
         git("read-tree", "HEAD", cwd=repo, env=index)
         git("update-index", "--add", "--cacheinfo", f"100644,{blob},{AB_FILE}", cwd=repo, env=index)
@@ -97,7 +106,7 @@ def _commit(repo: Path, change: Change, bot: tuple[str, str], git_env: dict[str,
         "GIT_COMMITTER_NAME": name,
         "GIT_COMMITTER_EMAIL": email,
     }
-    return git("commit-tree", tree, "-p", "HEAD", "-m", change.title, cwd=repo, env={**git_env, **identity})
+    return git("commit-tree", tree, "-p", "HEAD", "-m", message, cwd=repo, env=identity)
 
 
 def _push(repo: Path, branch: str, commit: str, bot: tuple[str, str], git_env: dict[str, str]) -> Step:
@@ -115,10 +124,10 @@ def _push(repo: Path, branch: str, commit: str, bot: tuple[str, str], git_env: d
                 f"{branch} has a commit by {author}",
                 "merge or close its pull request first (this run would overwrite that work)",
             )
-        same_change = git("rev-parse", f"{tip}^{{tree}}", cwd=repo) == git(
+        same_tree = git("rev-parse", f"{tip}^{{tree}}", cwd=repo) == git(
             "rev-parse", f"{commit}^{{tree}}", cwd=repo
         )
-        if same_change and git("rev-parse", f"{tip}^", cwd=repo) == git("rev-parse", "HEAD", cwd=repo):
+        if same_tree and git("rev-parse", f"{tip}^", cwd=repo) == git("rev-parse", "HEAD", cwd=repo):
             return Step(name, UNCHANGED, tip[:12])
     git("push", "--quiet", "--force", "origin", f"{commit}:refs/heads/{branch}", cwd=repo, env=git_env)
     return Step(name, updating(False) if tip else creating(False), commit[:12])
@@ -139,10 +148,11 @@ def _body(change: Change, branch: str, base: str) -> str:
             f"| primary metric | `{test.metric}` ({test.metric_type}), minimum detectable effect {test.mde:g} |",
             "",
         ]
-    lines += ["Done in the workspace already:", ""]
-    lines += [f"- {step.line}" for step in change.steps if not step.name.startswith("resources/")]
     lines += [
+        f"Already done in Unity Catalog: {WORKSPACE_DONE[change.command].format(v=change.challenger)}.",
         "",
+    ]
+    lines += [
         f"Merging `{branch}` into `{base}` changes `{AB_FILE}`; the next deploy of `{change.target}` "
         f"applies it to the endpoint. How A/B tests work: `{DOCS}`.",
     ]
