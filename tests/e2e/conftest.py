@@ -56,6 +56,9 @@ def workspace(harness: Harness) -> Iterator[FakeWorkspaceServer]:
                 warehouse_id=environment.warehouse_id,
             )
             fake.workspace.oauth_clients[f"e2e-{env}-client-id"] = f"e2e-{env}-client-secret"
+            # On Databricks the client id is the service principal's application id; here it is
+            # its own identity, which the deploy's statements (goldenpath monitor prepare) run as.
+            fake.workspace.permit_warehouse(environment.warehouse_id, f"e2e-{env}-client-id")
         yield fake
 
 

@@ -2,7 +2,8 @@
 
 Rows come back inline as strings (JSON_ARRAY), each a mapping by column name.
 A statement the warehouse refuses raises `SqlRefused` (its message carries the
-Databricks error class, e.g. `[TABLE_OR_VIEW_NOT_FOUND]`); a warehouse that
+Databricks error class, e.g. `[TABLE_OR_VIEW_NOT_FOUND]`); a caller without
+CAN USE on the warehouse gets `CredentialError` (HTTP 403); a warehouse that
 does not finish in time has the statement cancelled and raises `Outage`.
 """
 
@@ -19,14 +20,14 @@ from databricks.sdk.service.sql import (
     StatementState,
 )
 
-from goldenpath.errors import Outage, Refused
+from goldenpath.errors import CredentialError, Outage, Refused
 
 WAIT = "30s"  # the API waits at most 50 s; a command answers within 30 s
 UNFINISHED = (StatementState.PENDING, StatementState.RUNNING, StatementState.CANCELED)
 
 
 class SqlRefused(Refused):
-    """The warehouse ran the statement and refused it, or refused the caller."""
+    """The warehouse ran the statement and refused it."""
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,11 @@ def run_sql(client: WorkspaceClient, warehouse_id: str, statement: str, *, setti
             format=Format.JSON_ARRAY,
             disposition=Disposition.INLINE,
         )
-    except PermissionDenied as exc:
+    except PermissionDenied as exc:  # 403: the caller's identity lacks CAN USE
         reason = str(exc).split(". Config: ")[0]  # the SDK appends its auth config to a 403
-        raise SqlRefused(
+        raise CredentialError(
             f"SQL warehouse {warehouse_id} refused the statement: {reason}",
-            f"grant CAN USE on it to the identity running this command, or fix {setting}",
+            f"grant CAN USE on it to the identity these credentials authenticate, or fix {setting}",
         ) from exc
     state = response.status.state if response.status else None
     if state == StatementState.SUCCEEDED:
