@@ -112,7 +112,7 @@ def test_start_merge_status_promote(
             and "`challenger` alias names version 2" in started["body"]
         )
         assert git(repo, "status", "--porcelain") == ""  # the change lives in the pull request
-        assert git(remote, "log", "-1", "--format=%ae", BRANCH) == "goldenpath@users.noreply.github.com"
+        assert git(remote, "log", "-1", "--format=%ae", BRANCH) == SETTINGS.bot.email
         code, out, _ = run(
             repo, capsys, "ab", "start", "--challenger", "2", "--percent", "10", "--open-pr", "--json"
         )

@@ -376,3 +376,13 @@ def test_a_batch_repo_and_a_malformed_config_are_usage_errors(
     )
     code, _, err = ab(repo, capsys, "status")
     assert code == 2 and "ab_challenger is 'two'" in err and "goldenpath check-repo" in err
+
+
+def test_an_unreachable_workspace_is_an_outage(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("DATABRICKS_HOST", "http://127.0.0.1:9")
+    monkeypatch.setenv("DATABRICKS_TOKEN", "dapi-nothing-listens")
+    code, _, err = ab(repo, capsys, "start", "--challenger", "2", "--percent", "10")
+    assert code == 3 and "127.0.0.1:9" in err and "dapi-nothing-listens" not in err

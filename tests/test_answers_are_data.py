@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from test_generated_repo import poetry, run
 
+from goldenpath.check.repo import check_repo
 from goldenpath.project import DESCRIPTION_MAX_LENGTH, answer_error, description_error
 from goldenpath.render_filters import (
     json_string,
@@ -34,7 +35,6 @@ from goldenpath.render_filters import (
     toml_string,
     yaml_string,
 )
-from goldenpath.repo_check import check_repo
 from goldenpath.settings import load_settings
 from rendering import EXAMPLE_ANSWERS, REPO_ROOT, cookiecutter_render, copier_copy, git
 

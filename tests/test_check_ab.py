@@ -10,7 +10,7 @@ import pytest
 
 from goldenpath import ab_config
 from goldenpath.ab_config import Experiment, write_target
-from goldenpath.repo_check import check_repo
+from goldenpath.check.repo import check_repo
 from goldenpath.settings import load_settings
 from rendering import EXAMPLE_ANSWERS, copier_copy
 

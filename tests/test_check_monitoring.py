@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from goldenpath.repo_check import check_repo
+from goldenpath.check.repo import check_repo
 from goldenpath.settings import load_settings
 from rendering import render
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from rendering import REPO_ROOT
+from rendering import REPO_ROOT, render
 
 GOLDENPATH = str(Path(sys.executable).parent / "goldenpath")
 
@@ -107,3 +108,37 @@ def test_the_cli_starts_without_importing_the_heavy_clients() -> None:
     probe = "import sys, goldenpath.cli; print(sorted({m.split('.')[0] for m in sys.modules} & {'githubkit', 'databricks', 'copier'}))"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check-repo", "/nonexistent"],
+        ["update", "--check", "--path", "/nonexistent"],
+        ["databricks", "preflight", "--target", "acc", "--path", "/nonexistent"],
+        ["trace", "abcdef1", "--path", "/nonexistent"],
+        ["pin-refs", "--root", "/nonexistent"],
+    ],
+)
+def test_a_path_that_does_not_exist_is_a_usage_error_naming_it(args: list[str]) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    assert "/nonexistent does not exist" in result.stderr
+    assert "Traceback" not in result.stderr and "naming" not in result.stderr
+
+
+def test_check_repo_says_what_it_checked_when_it_passes(tmp_path: Path) -> None:
+    repo = render(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_REPOSITORY"}
+    result = run("check-repo", str(repo), env=env)
+    assert result.returncode == 0, result.stderr
+    said = result.stdout
+    assert f"{repo.name}: names agree with the convention" in said
+    assert f"package src/{repo.name.replace('-', '_')}" in said and "databricks.yml" in said
+    assert "resources/pipeline_job.yml" in said and "1 job(s)" in said
+
+
+def test_a_team_refused_for_a_unit_is_pointed_at_that_units_teams() -> None:
+    denied = run("check-name", "ecm-pricing-promo", "--team", "ds-rtl")
+    assert denied.returncode == 1
+    assert "for example 'ds-ecm', 'ml-platform'" in denied.stderr  # from the settings, the unit's own first

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_update import commit, goldenpath, replace_in
 
 from goldenpath.refs import ReleaseTag, project_version
 from goldenpath.settings import load_settings
 from platform_index import serve_platform_index, use_platform_index
 from rendering import BIN, EXAMPLE_ANSWERS, copier_copy, copy_template, git, release
+from updating import commit, goldenpath, replace_in
 
 GENERATED = Path("template") / "{{cookiecutter.repo_name}}"
 

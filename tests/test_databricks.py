@@ -152,9 +152,9 @@ def test_preflight_rejected_credentials(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("DATABRICKS_TOKEN", "dapi-revoked")
-    code, out, _ = run(repo, capsys, "databricks", "preflight", "--target", "acc", "--json")
-    assert code == 1
-    assert list(checks(out)) == ["auth"] and "rejected the credentials" in checks(out)["auth"]["message"]
+    code, out, err = run(repo, capsys, "databricks", "preflight", "--target", "acc", "--json")
+    assert code == 2 and out == ""  # running again cannot help
+    assert f"{server.url} refused the credentials" in err and "dapi-revoked" not in err
 
 
 def test_preflight_oauth_m2m_with_a_wrong_secret(
@@ -168,8 +168,8 @@ def test_preflight_oauth_m2m_with_a_wrong_secret(
     monkeypatch.delenv("DATABRICKS_TOKEN")
     monkeypatch.setenv("DATABRICKS_CLIENT_ID", ACC_SP)
     monkeypatch.setenv("DATABRICKS_CLIENT_SECRET", "wrong-secret")
-    code, out, _ = run(repo, capsys, "databricks", "preflight", "--target", "acc", "--json")
-    assert code == 1 and "invalid_client" in checks(out)["auth"]["message"]
+    code, out, err = run(repo, capsys, "databricks", "preflight", "--target", "acc", "--json")
+    assert code == 2 and "invalid_client" in err and "wrong-secret" not in err
 
     monkeypatch.setenv("DATABRICKS_CLIENT_SECRET", "right-secret")
     code, out, _ = run(repo, capsys, "databricks", "preflight", "--target", "acc", "--json")
@@ -182,8 +182,8 @@ def test_a_refused_request_fails_the_command_with_the_reason(
 ) -> None:
     server.workspace.denied.add(f"/api/2.1/unity-catalog/effective-permissions/CATALOG/{acc.catalog}")
     code, out, err = run(repo, capsys, "databricks", "preflight", "--target", "acc")
-    assert code == 1 and out == ""
-    assert "failed the request" in err and "may not call" in err
+    assert code == 2 and out == ""
+    assert f"{server.url} denied the request" in err and "may not call" in err
 
 
 def test_preflight_without_any_auth_is_a_config_error(

@@ -11,6 +11,7 @@ from githubkit.exception import RequestFailed
 from fakes.github import FakeGitHub, start_fake_github
 from fakes.github.orgs import add_team
 from fakes.github.repos import add_repo
+from goldenpath.errors import CredentialError
 from goldenpath.github.client import GitHubEnv, api_client
 
 
@@ -56,6 +57,8 @@ def test_outage_fails_every_write_from_the_nth(fake: FakeGitHub) -> None:
 
 def test_wrong_token_is_refused(fake: FakeGitHub) -> None:
     gh = api_client(GitHubEnv(token="wrong", api_url=fake.url))
-    with pytest.raises(RequestFailed) as refused:
+    with pytest.raises(
+        CredentialError, match="GitHub refused the token: GET /repos/acme/anything answered 401"
+    ):
         gh.rest.repos.get("acme", "anything")
-    assert refused.value.response.status_code == 401
+    assert [call.status for call in fake.calls] == [401]

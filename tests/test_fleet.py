@@ -1,5 +1,6 @@
 """`goldenpath fleet` against a 500-repo fake fleet, through githubkit: the JSON per kind of repo,
-every maturity statement for a compliant and a bare repo, caching on a second scan, and the renderers.
+every maturity statement for a compliant and a bare repo, owners and levels, caching on a second
+scan, and the renderers (the page in a browser: test_fleet_page.py).
 
 The fleet's files start from a real copier render of the template, so the
 statements are checked against what goldenpath actually generates.
@@ -7,11 +8,7 @@ statements are checked against what goldenpath actually generates.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 import re
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,22 +16,23 @@ from typing import Any
 
 import pytest
 
+import fleet_support
 from fakes.github import FakeGitHub, start_fake_github
-from fakes.github.fleet import NEWEST, SHA_PIN, Fleet, push_files, seed_fleet, template_files
+from fakes.github.fleet import push_files
+from fakes.github.fleet_seed import HANDED_TO, NEWEST, SHA_PIN, Fleet, seed_fleet
 from fakes.github.repos import find_repo
 from fakes.github.server import Reply
+from fleet_support import ORG, SETTINGS, STATEMENT_IDS, assert_valid, read_json, run_fleet
+from fleet_support import results as _results
 from goldenpath.cli import main
-from goldenpath.fleet.facts import FleetApi
+from goldenpath.fleet.facts import connect
 from goldenpath.fleet.scan import scan_fleet
 from goldenpath.fleet.statements import MANUAL, STATEMENTS, TEMPLATE_README_HEADINGS
-from goldenpath.github.client import GitHubEnv, api_client
-from goldenpath.settings import load_settings
-from rendering import BIN, EXAMPLE_ANSWERS, REPO_ROOT, copier_copy
+from goldenpath.github.client import GitHubEnv
+from rendering import EXAMPLE_ANSWERS, REPO_ROOT
 
-SETTINGS = load_settings(REPO_ROOT / "goldenpath.yml")
-ORG = SETTINGS.org
 FLEET_SIZE = 500
-STATEMENT_IDS = [statement.info.id for statement in STATEMENTS]
+template_base = fleet_support.template_base
 
 
 @dataclass
@@ -57,41 +55,18 @@ class Scanned:
 
 
 @pytest.fixture(scope="module")
-def template_base(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    rendered = tmp_path_factory.mktemp("render") / EXAMPLE_ANSWERS["repo_name"]
-    copier_copy(rendered, EXAMPLE_ANSWERS)
-    return template_files(rendered)
-
-
-@pytest.fixture(scope="module")
 def scanned(template_base: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scanned]:
     out = tmp_path_factory.mktemp("fleet")
     with start_fake_github() as fake, pytest.MonkeyPatch.context() as env:
         fleet = seed_fleet(fake, template_base, org=ORG, central_repo=SETTINGS.central_repo, size=FLEET_SIZE)
-        env.setenv("GITHUB_TOKEN", fake.token)
-        env.setenv("GITHUB_API_URL", fake.url)
-        env.setenv("GITHUB_STEP_SUMMARY", str(out / "summary.md"))
-        stdout, stderr = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            code = main(
-                [
-                    "fleet",
-                    "--json",
-                    str(out / "fleet.json"),
-                    "--html",
-                    str(out / "fleet.html"),
-                    "--markdown",
-                    str(out / "fleet.md"),
-                    "--concurrency",
-                    "8",
-                ]
-            )
-        report = json.loads((out / "fleet.json").read_text(encoding="utf-8"))
-        yield Scanned(fake, fleet, report, out, stdout.getvalue(), stderr.getvalue(), code)
-
-
-def _results(repo: dict[str, Any]) -> dict[str, str]:
-    return {key: verdict["result"] for key, verdict in repo["maturity"].items()}
+        outputs = ["--json", str(out / "fleet.json"), "--html", str(out / "fleet.html")]
+        run = run_fleet(
+            fake,
+            ["fleet", *outputs, "--markdown", str(out / "fleet.md"), "--concurrency", "8"],
+            env,
+            summary=out / "summary.md",
+        )
+        yield Scanned(fake, fleet, read_json(out / "fleet.json"), out, run.stdout, run.stderr, run.code)
 
 
 def test_scan_reports_every_fleet_repo_and_nothing_else(scanned: Scanned) -> None:
@@ -104,6 +79,7 @@ def test_scan_reports_every_fleet_repo_and_nothing_else(scanned: Scanned) -> Non
         "repo": SETTINGS.central_slug,
         "release_line": SETTINGS.release_line,
         "newest_release": NEWEST,
+        "newest_release_overall": NEWEST,
         "releases": ["v1.2.0", "v1.1.0", "v1.0.0", "v0.9.0"],
     }
     assert [s["id"] for s in scanned.report["statements"]] == STATEMENT_IDS
@@ -113,14 +89,58 @@ def test_scan_reports_every_fleet_repo_and_nothing_else(scanned: Scanned) -> Non
 
 
 def test_report_follows_the_documented_json_schema(scanned: Scanned) -> None:
-    schema = REPO_ROOT / "docs" / f"fleet-report.v{scanned.report['schema_version']}.schema.json"
-    checked = subprocess.run(
-        [str(BIN / "check-jsonschema"), "--schemafile", str(schema), str(scanned.out / "fleet.json")],
-        capture_output=True,
-        text=True,
-    )
-    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert_valid(scanned.out / "fleet.json")
     assert scanned.report["kind"] == "goldenpath-fleet-report"
+
+
+def test_owners_come_from_codeowners_else_the_answers(scanned: Scanned) -> None:
+    compliant = scanned.kind("compliant")["owner"]
+    assert compliant["name"] == EXAMPLE_ANSWERS["team"] and compliant["kind"] == "team"
+    assert compliant["source"] == ".github/CODEOWNERS:2"
+    handed = scanned.kind("classic")["owner"]  # CODEOWNERS names another team than the answers
+    assert (handed["name"], handed["source"]) == (HANDED_TO, ".github/CODEOWNERS:2")
+    bare = scanned.kind("bare")["owner"]  # no CODEOWNERS: the team answer
+    assert (bare["name"], bare["source"]) == (EXAMPLE_ANSWERS["team"], ".copier-answers.yml")
+
+
+def test_levels_with_the_default_definitions(scanned: Scanned) -> None:
+    levels = scanned.report["levels"]
+    assert [(d["name"], d["not_checked"]) for d in levels["definitions"]] == [
+        ("Bronze", []),
+        ("Silver", []),
+        ("Gold", [40, 41, 42, 43, 45]),  # monitoring: not automated, so Gold is out of reach and says why
+    ]
+    assert levels["definitions"][0]["statements"] == ["10/16/17", "29/33", "11/18/30/34"]
+    compliant = scanned.kind("compliant")["level"]
+    assert compliant["name"] == "Silver" and compliant["next"] == "Gold"
+    assert [(lack["id"], lack["result"]) for lack in compliant["lacks"]] == [
+        ("40", "not-checked"),
+        ("41", "not-checked"),
+        ("42", "not-checked"),
+        ("43", "not-checked"),
+        ("45", "not-checked"),
+    ]
+    bare = scanned.kind("bare")["level"]
+    assert bare["name"] == "none" and bare["next"] == "Bronze"
+    assert {lack["id"] for lack in bare["lacks"]} == {"10/16/17", "29/33", "11/18/30/34"}
+    unprotected = scanned.kind("unprotected")["level"]
+    assert unprotected["name"] == "none" and [lack["id"] for lack in unprotected["lacks"]] == ["11/18/30/34"]
+    counts = levels["counts"]
+    assert sum(counts.values()) == len(scanned.report["repos"]) and counts["Gold"] == 0
+    assert scanned.report["trends"] is None and scanned.report["campaigns"] == []
+
+
+def test_the_scan_reports_its_cost(scanned: Scanned) -> None:
+    scan = scanned.report["scan"]
+    assert scan["complete"] is True and scan["not_scanned"] == [] and scan["shards"] == ["1/1"]
+    served = [call for call in scanned.fake.calls]
+    assert scan["calls"] == len(served)
+    assert scan["not_modified"] == sum(call.status == 304 for call in served)
+    assert scan["rate_limited_calls"] == scan["calls"] - scan["not_modified"]
+    assert scan["rate_limit"]["limit"] == scanned.fake.rate_limit.limit
+    assert scan["rate_limit"]["remaining"] == scanned.fake.rate_limit.remaining
+    summary = (scanned.out / "summary.md").read_text(encoding="utf-8")
+    assert f"**Scan:** {scan['calls']} API calls, {scan['not_modified']} answered 304" in summary
 
 
 def test_compliant_repo_passes_every_statement_with_evidence(scanned: Scanned) -> None:
@@ -224,7 +244,8 @@ def test_unsupported_major(scanned: Scanned) -> None:
     repo = scanned.kind("unsupported")
     assert repo["template"]["status"] == "unsupported-major"
     assert repo["template"]["version"] == "v0.9.0"
-    assert repo["template"]["newest_in_line"] == "v0.9.0"
+    assert repo["template"]["newest_in_line"] == NEWEST  # the supported line's newest, where it should move
+    assert repo["template"]["behind"] is None  # releases of another major do not count
 
 
 def test_off_road_repo(scanned: Scanned) -> None:
@@ -281,7 +302,7 @@ def test_a_rate_limited_repo_waits_for_the_reset_and_is_scanned(scanned: Scanned
 def test_terminal_table_markdown_and_step_summary(scanned: Scanned) -> None:
     compliant = scanned.fleet.first("compliant")
     row = next(line for line in scanned.stdout.splitlines() if line.startswith(compliant + " "))
-    assert NEWEST in row and "following" in row and "13/13" in row
+    assert NEWEST in row and "following" in row and "13/13" in row and "Silver (Gold lacks 40" in row
     assert "need people to answer them" in scanned.stdout
     assert "scanning [" in scanned.stderr  # progress goes to stderr, not into the table
     assert "github: PrimaryRateLimitExceeded for request GET" in scanned.stderr  # a retry is one line
@@ -303,11 +324,12 @@ def test_html_page_is_self_contained(scanned: Scanned) -> None:
 
 
 def test_second_scan_costs_at_most_four_calls_per_unchanged_repo_and_sees_changes(
-    template_base: dict[str, str],
+    template_base: dict[str, str], request: pytest.FixtureRequest
 ) -> None:
     with start_fake_github() as fake:
         fleet = seed_fleet(fake, template_base, org=ORG, central_repo=SETTINGS.central_repo, size=40)
-        api = FleetApi(api_client(GitHubEnv(token=fake.token, api_url=fake.url), http_cache=True))
+        api = connect(GitHubEnv(token=fake.token, api_url=fake.url))
+        request.addfinalizer(api.close)
         scan_fleet(api, SETTINGS, concurrency=4)
         compliant, other = fleet.kinds["compliant"][:2]
         before = len(fake.calls)
@@ -361,88 +383,6 @@ def test_usage_errors_exit_2(
     assert message in capsys.readouterr().err
 
 
-# -- the page in a real browser --------------------------------------------------------
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-ARTIFACTS = REPO_ROOT / "test-artifacts"  # git-ignored; CI keeps what the tests leave here
-_VISIBLE = (
-    "return Array.from(document.querySelectorAll('#repos tbody tr')).filter(r => r.style.display !== 'none')"
-)
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Any]:
-    if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
-        pytest.skip("no browser: install Debian's chromium and chromium-driver (.ci/run does)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1500,1100",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def test_page_sorts_filters_and_is_screenshotted_in_chromium(scanned: Scanned, browser: Any) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
-
-    repos = scanned.report["repos"]
-    browser.get((scanned.out / "fleet.html").as_uri())
-    assert browser.title == f"Fleet report: {ORG}"
-    assert len(browser.execute_script(_VISIBLE)) == len(repos)
-    assert browser.find_element(By.ID, "shown").text == f"showing {len(repos)} of {len(repos)}"
-
-    headers = {th.text.split("\n")[0]: th for th in browser.find_elements(By.CSS_SELECTOR, "#repos thead th")}
-    headers["behind"].click()
-    headers["behind"].click()  # second click: descending
-    assert headers["behind"].get_attribute("aria-sort") == "descending"
-    first = browser.find_element(By.CSS_SELECTOR, "#repos tbody tr")
-    most_behind = max(repo["template"]["behind"] or 0 for repo in repos)
-    assert first.find_elements(By.TAG_NAME, "td")[2].text == str(most_behind)
-
-    headers["repo"].click()
-    shown = [
-        row.find_element(By.TAG_NAME, "td").text
-        for row in browser.find_elements(By.CSS_SELECTOR, "#repos tbody tr")[:5]
-    ]
-    assert shown == sorted(repo["name"] for repo in repos)[:5]
-
-    Select(browser.find_element(By.ID, "status")).select_by_value("error")
-    errored = browser.execute_script(_VISIBLE + ".map(r => r.cells[0].innerText)")
-    assert len(errored) == 1 and errored[0].startswith("broken-0")
-    Select(browser.find_element(By.ID, "status")).select_by_value("")
-    browser.find_element(By.ID, "filter").send_keys("pinned-00")
-    pinned = [repo["name"] for repo in repos if "pinned-00" in repo["name"]]
-    assert sorted(browser.execute_script(_VISIBLE + ".map(r => r.cells[0].innerText)")) == sorted(pinned)
-    assert browser.find_element(By.ID, "shown").text == f"showing {len(pinned)} of {len(repos)}"
-
-    browser.find_element(By.ID, "filter").clear()
-    browser.find_element(By.ID, "filter").send_keys("-001")  # one repo of each kind, for the screenshot
-    assert len(browser.execute_script(_VISIBLE)) == len([r for r in repos if "-001" in r["name"]])
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "fleet-page.png"
-    assert browser.save_screenshot(str(shot))
-    print(f"fleet page screenshot: {shot}")
-    assert shot.stat().st_size > 10_000
-
-
 def test_missing_endpoints_and_a_token_without_administration_read(template_base: dict[str, str]) -> None:
     """404 means "none" (no rulesets, no runs); a 403 on branch protection leaves approvals unknown."""
     with start_fake_github() as fake:
@@ -457,8 +397,8 @@ def test_missing_endpoints_and_a_token_without_administration_read(template_base
             return None
 
         fake.faults.append(refuse)
-        api = FleetApi(api_client(GitHubEnv(token=fake.token, api_url=fake.url), http_cache=True))
-        rows = {row.name: row for row in scan_fleet(api, SETTINGS, concurrency=4).repos}
+        with connect(GitHubEnv(token=fake.token, api_url=fake.url)) as api:
+            rows = {row.name: row for row in scan_fleet(api, SETTINGS, concurrency=4).repos}
     classic = rows[name]
     assert classic.error is None
     assert classic.maturity["11/18/30/34"].result == "unknown"

@@ -1,13 +1,20 @@
-"""The fleet's pure parts, without a server: drift, discovery, workflow refs and single statements."""
+"""The fleet's pure parts, without a server: drift, discovery, workflow refs, single statements,
+owners, levels and campaign goals."""
 
 from __future__ import annotations
 
 import pytest
 
+from goldenpath.fleet.campaigns import lacks
+from goldenpath.fleet.config import Goal, parse_fleet_config
 from goldenpath.fleet.discovery import names_central
-from goldenpath.fleet.facts import Approvals, RepoFacts
-from goldenpath.fleet.statements import Subject, assess
-from goldenpath.fleet.versions import central_releases, template_drift
+from goldenpath.fleet.facts import RepoFacts
+from goldenpath.fleet.levels import definitions, level_of
+from goldenpath.fleet.owners import owner_of
+from goldenpath.fleet.protection import Approvals
+from goldenpath.fleet.release_line import ReleaseLine, central_releases
+from goldenpath.fleet.statements import STATEMENTS, Subject, assess
+from goldenpath.fleet.versions import template_drift
 from goldenpath.fleet.workflows import central_calls, ref_kind, usage
 
 CENTRAL = "acme-retail/goldenpath"
@@ -36,14 +43,14 @@ def test_central_releases_are_the_exact_tags_newest_first() -> None:
         ("v1.2.0", "current", "v1.2.0", 0),
         ("v1.0.0", "behind", "v1.0.0", 2),
         ("v1.0.0-3-gabc1234", "behind", "v1.0.0", 2),  # copier's describe past a tag
-        ("v0.9.0", "unsupported-major", "v0.9.0", 0),
+        ("v0.9.0", "unsupported-major", "v0.9.0", None),
         ("v1.3.0-rc.1", "unknown", None, None),  # a pre-release is no release a repo can be on
         ("0123456789abcdef0123456789abcdef01234567", "unknown", None, None),
         (None, "unknown", None, None),
     ],
 )
 def test_template_drift(commit: str | None, status: str, version: str | None, behind: int | None) -> None:
-    drift = template_drift(commit, RELEASES, "v1")
+    drift = template_drift(commit, ReleaseLine("v1", tuple(RELEASES)))
     assert (drift.status, drift.version, drift.behind) == (status, version, behind)
     assert drift.reason
 
@@ -123,3 +130,72 @@ def test_zero_required_approvals_fail_and_unreadable_protection_is_unknown() -> 
         None, unreadable="branch protection of main is not readable (HTTP 403)"
     )
     assert assess(subject)["11/18/30/34"].result == "unknown"
+
+
+def _facts(files: dict[str, str]) -> RepoFacts:
+    return RepoFacts("o/r", "https://x/o/r", "main", dict.fromkeys(files, "sha"), files)
+
+
+@pytest.mark.parametrize(
+    ("files", "answers", "owner"),
+    [
+        (
+            {".github/CODEOWNERS": "* @o/ds-rtl\n"},
+            {"team": "ds-ecm"},
+            ("ds-rtl", "team", ".github/CODEOWNERS:1"),
+        ),
+        (  # the last catch-all rule wins, as on GitHub; comments and other patterns do not count
+            {"CODEOWNERS": "# owners\n* @o/a @o/b\n/docs/ @o/docs\n*  @someone # handed over\n"},
+            {},
+            ("@someone", "user", "CODEOWNERS:4"),
+        ),
+        ({"docs/CODEOWNERS": "* ml@example.com\n"}, {}, ("ml@example.com", "email", "docs/CODEOWNERS:1")),
+        (
+            {".github/CODEOWNERS": "/src/ @o/a\n"},
+            {"team": "ds-sup"},
+            ("ds-sup", "team", ".copier-answers.yml"),
+        ),
+        ({}, {}, None),
+    ],
+)
+def test_owner_of(files: dict[str, str], answers: dict[str, str], owner: tuple[str, str, str] | None) -> None:
+    found = owner_of(_facts(files), answers)
+    assert (None if found is None else (found.name, found.kind, found.source)) == owner
+
+
+def test_levels_need_every_statement_below_and_never_grant_an_unchecked_one() -> None:
+    levels = definitions(parse_fleet_config(None).levels)
+    passing = dict.fromkeys((s.info.id for s in STATEMENTS), "pass")
+    assert (
+        level_of(passing, levels).name == "Silver"
+    )  # Gold asks for monitoring, which the scan does not check
+    assert [lack.result for lack in level_of(passing, levels).lacks] == ["not-checked"] * 5
+    silver_only = passing | {"10/16/17": "unknown"}  # a Bronze statement unknown: no level at all
+    found = level_of(silver_only, levels)
+    assert (found.name, found.next, [lack.id for lack in found.lacks]) == ("none", "Bronze", ["10/16/17"])
+    assert found.lacks[0].result == "unknown"
+
+
+def test_campaign_goals() -> None:
+    goal = Goal((20, 40), "v1.2.0")
+    assert lacks(goal, {"20": "pass"}, "v1.2.0") == ("40 (not checked by the scan)",)
+    assert lacks(Goal((20,)), {"20": "fail"}, None) == ("20 environment as code (fail)",)
+    assert lacks(Goal(template_at_least="v1.2.0"), {}, "v1.1.0-3-gabc1234") == (
+        "template at least v1.2.0 (on v1.1.0)",
+    )
+    assert lacks(Goal(template_at_least="v1.2.0"), {}, "v2.0.0") == ()
+    assert lacks(Goal(template_at_least="v1.2.0"), {}, None) == (
+        "template at least v1.2.0 (version unknown)",
+    )
+
+
+def test_release_line() -> None:
+    line = ReleaseLine.of("v1", ["v2", "v1", "v2.0.0", "v1.2.0", "v1.1.0", "v2.1.0-rc.1", "v0.9.0"])
+    assert (line.newest, line.newest_overall, line.newer_major) == ("v1.2.0", "v2.0.0", "v2.0.0")
+    assert [line.status_of(v) for v in ("v1.2.0", "v1.1.0", "v0.9.0", "v2.0.0")] == [
+        "current",
+        "behind",
+        "unsupported-major",
+        "unsupported-major",
+    ]
+    assert ReleaseLine.of("v2", ["v1.2.0", "v2.0.0"]).newer_major is None

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from goldenpath.new import next_steps
+from goldenpath.new.render import next_steps
 from rendering import EXAMPLE_ANSWERS
 
 GOLDENPATH = str(Path(sys.executable).parent / "goldenpath")
@@ -32,7 +32,6 @@ def assert_one_paragraph(stderr: str) -> None:
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert len(lines) == 1, stderr
     assert lines[0].startswith("goldenpath new: ")
-    assert lines[0].endswith("Nothing was written.")
 
 
 def test_a_bad_team_is_one_paragraph_exit_1_and_nothing_created(tmp_path: Path) -> None:
@@ -40,7 +39,7 @@ def test_a_bad_team_is_one_paragraph_exit_1_and_nothing_created(tmp_path: Path) 
     assert result.returncode == 1
     assert_one_paragraph(result.stderr)
     assert "team 'ds-ecm' may only create repositories of unit ecm, not 'rtl'" in result.stderr
-    assert "for example 'ml-platform'" in result.stderr
+    assert "for example 'ds-rtl', 'ml-platform'" in result.stderr  # the teams of unit rtl
     assert result.stdout == ""
     assert list(tmp_path.iterdir()) == []
 
@@ -162,3 +161,21 @@ def test_the_install_step_compiles_where_python_caches_no_bytecode(
         if "poetry install" in line
     ]
     assert step == install
+
+
+def test_a_destination_under_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    result = new(tmp_path, "notes.txt/repo", "--defaults", "--data", f"repo_name={NAME}")
+    assert result.returncode == 2
+    assert_one_paragraph(result.stderr)
+    assert "notes.txt is a file, not a directory" in result.stderr
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize(("kind", "scores"), [("serving", True), ("batch", False)])
+def test_the_next_steps_of_a_serving_repo_include_scoring(tmp_path: Path, kind: str, scores: bool) -> None:
+    (tmp_path / ".copier-answers.yml").write_text(
+        f"repo_name: {NAME}\nproject_kind: {kind}\ninclude_example: true\n"
+    )
+    steps = next_steps(tmp_path, "src")
+    assert (f"poetry run {NAME} --score <model_uri>" in steps) is scores

@@ -161,7 +161,7 @@ def test_usage_and_settings_errors_exit_2(tree: Path, tmp_path: Path) -> None:
     (tree / "goldenpath.yml").write_text("github: {}\n")
     result = pin_refs(tree, "--check")
     assert result.returncode == 2
-    assert "settings error" in result.stderr
+    assert "goldenpath.yml: units is missing" in result.stderr
 
 
 def _policy_line(root: Path) -> int:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from goldenpath.check.repo import check_repo
 from goldenpath.refs import expected_ref, project_version
-from goldenpath.repo_check import check_repo
 from goldenpath.settings import load_settings
 from rendering import REPO_ROOT, copy_template, git, render
 

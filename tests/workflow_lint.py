@@ -214,3 +214,17 @@ def _uses_problems(path: Path, ref_pinned: Collection[str]) -> list[str]:
         elif not VERSION_COMMENT.match(match["comment"] or ""):
             problems.append(f"{path}:{number}: {value} needs a '# vX.Y.Z' comment naming the pinned release")
     return problems
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    """A workflow or action file as data (it must be a mapping)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict), f"{path} is not a YAML mapping"
+    return data
+
+
+def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
+    """A workflow's `on:`; PyYAML reads the key `on` as True."""
+    on = workflow["on"] if "on" in workflow else workflow.get(True)
+    assert isinstance(on, dict)
+    return on

@@ -102,7 +102,7 @@ ENVIRONMENT = {
     "key": "AB_KEY",
 }
 _VERSION = re.compile(r"[1-9][0-9]*")
-_COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a column name: the key, the metric
 _TABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){2}")
 _SALT = re.compile(r"[A-Za-z0-9_.-]{4,64}")
 
@@ -249,7 +249,7 @@ def _experiment_problems(target: str, values: dict[str, str]) -> list[Problem]:
         date.fromisoformat(values["start_date"])
     except ValueError:
         problem("start_date", f"is {values['start_date']!r}; expected a date as YYYY-MM-DD")
-    if values["key"] and not _COLUMN.fullmatch(values["key"]):
+    if values["key"] and not COLUMN.fullmatch(values["key"]):
         problem("key", f"is {values['key']!r}; expected a column name (letters, digits, '_')")
     return found
 
@@ -260,7 +260,7 @@ def _metric_problems(target: str | None, values: dict[str, str]) -> list[Problem
     def problem(name: str, message: str) -> None:
         found.append(Problem(target, VARIABLES[name], message))
 
-    if not _COLUMN.fullmatch(values["metric"]):
+    if not COLUMN.fullmatch(values["metric"]):
         problem("metric", f"is {values['metric']!r}; expected a column name such as 'prediction'")
     if values["metric_type"] not in METRIC_TYPES:
         problem("metric_type", f"is {values['metric_type']!r}; expected one of {', '.join(METRIC_TYPES)}")

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from goldenpath.errors import Refused
 from goldenpath.refs import ReleaseTag
 
 CHANGELOG = "CHANGELOG.md"
@@ -26,8 +27,8 @@ _LINK_DEFINITION = re.compile(r"^\[[^\]]+\]:\s+\S")
 _SUBHEADING = re.compile(r"^#{3,}\s")
 
 
-class ChangelogError(ValueError):
-    """The changelog cannot say what a version's notes are."""
+class ChangelogError(Refused):
+    """The changelog cannot say what a version's notes are: a release of it is refused (exit 1)."""
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,14 @@ a description, and one example in its epilog, so `--help` is written for people.
 from __future__ import annotations
 
 import argparse
+import functools
+import textwrap
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
+
+from goldenpath.naming import example_repo_name, teams_for_unit
+from goldenpath.settings import SettingsError, load_settings
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -46,7 +52,45 @@ class Commands:
             help=summary,
             description=description,
             epilog=f"example:\n  {example}",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=HelpFormatter,
         )
         parser.set_defaults(command=command)
         return parser
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Descriptions wrap as paragraphs; indented lines (the example) keep their line breaks."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        paragraphs = []
+        for paragraph in text.split("\n\n"):
+            lines = paragraph.splitlines()
+            if any(line.startswith("  ") for line in lines):
+                paragraphs.append("\n".join(indent + line for line in lines))
+            else:
+                flowing = " ".join(paragraph.split())
+                paragraphs.append(
+                    textwrap.fill(flowing, width, initial_indent=indent, subsequent_indent=indent)
+                )
+        return "\n\n".join(paragraphs)
+
+
+@functools.cache
+def example_repo() -> tuple[str, str]:
+    """A valid repository name and a team that may create it, from the settings, for the examples in help."""
+    try:
+        settings = load_settings()
+    except SettingsError:  # help still works; the command itself will say what is wrong with the settings
+        return "UNIT-DOMAIN-USECASE", "TEAM"
+    name = example_repo_name(settings)
+    return name, teams_for_unit(name.split("-", 1)[0], settings)[0]
+
+
+def existing_directory(text: str) -> Path:
+    """An argument type: a directory that exists; anything else is a usage error naming the path."""
+    path = Path(text)
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"{text} does not exist")
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is not a directory")
+    return path

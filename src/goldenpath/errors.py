@@ -10,7 +10,8 @@ as `goldenpath <command>: <what> — <how to fix>`.
 
 from __future__ import annotations
 
-from typing import ClassVar
+import copy
+from typing import ClassVar, Self
 
 EXIT_OK = 0
 EXIT_REFUSED = 1  # refused, or a check failed
@@ -35,6 +36,13 @@ class GoldenpathError(Exception):
     @property
     def message(self) -> str:
         return f"{self.what} — {self.fix}" if self.fix else self.what
+
+    def within(self, context: str) -> Self:
+        """The same error (type, exit code, fix), its `what` prefixed with where it happened."""
+        within = copy.copy(self)
+        within.what = f"{context}: {self.what}"
+        within.args = (within.message,)
+        return within
 
 
 class Refused(GoldenpathError):

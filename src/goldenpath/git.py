@@ -8,17 +8,26 @@ subcommand and git's own output, so they are safe to show.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+
+from goldenpath.errors import CredentialError, GoldenpathError, Outage, UsageError
+from goldenpath.timeouts import request_timeout
 
 # Options of `git` itself that take a value, skipped when naming the subcommand.
 _GLOBAL_OPTIONS_WITH_VALUE = ("-c", "-C")
 
 
-class GitError(Exception):
-    """git exited non-zero: `git <subcommand> failed: <what git said>`."""
+class GitError(UsageError):
+    """git exited non-zero: `git <subcommand> failed: <what git said>`.
+
+    Locally that is the checkout's state (exit 2); a failure talking to a
+    remote is classified by `remote_failure`.
+    """
 
     def __init__(self, subcommand: str, returncode: int, stderr: str, stdout: str) -> None:
         self.subcommand = subcommand
@@ -34,7 +43,7 @@ def git(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = Non
     command = ["git", *(["-C", str(cwd)] if cwd is not None else []), *args]
     result = subprocess.run(
         command,
-        env={**os.environ, **(env or {}), "GIT_TERMINAL_PROMPT": "0"},
+        env={**os.environ, **(env or {}), **bounded_environment()},
         capture_output=True,
         text=True,
         check=False,
@@ -42,6 +51,47 @@ def git(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = Non
     if result.returncode != 0:
         raise GitError(_subcommand(args), result.returncode, result.stderr, result.stdout)
     return result.stdout.strip() if strip else result.stdout
+
+
+# What git says when the remote refused the credential (HTTP 401/403, or no credential to send).
+_CREDENTIAL_REFUSED = re.compile(
+    r"Authentication failed|could not read (Username|Password)|terminal prompts disabled"
+    r"|returned error: 40[13]|Permission denied \(publickey|403 Forbidden|Invalid username or password",
+    re.IGNORECASE,
+)
+# What git says when the remote is not a repository it can find: a wrong URL or path.
+_NO_SUCH_REMOTE = re.compile(
+    r"does not appear to be a git repository|Repository not found|returned error: 404|not found",
+    re.IGNORECASE,
+)
+
+
+def remote_failure(error: GitError, fix: str = "") -> GoldenpathError:
+    """A failed fetch, push or ls-remote in the one error model.
+
+    The remote refused the credential: a `CredentialError` (running again
+    cannot help). It is not a repository: a `UsageError` naming it. Anything
+    else (no network, a timeout, a 5xx): an `Outage`, and the same command
+    run again resumes.
+    """
+    what = str(error)
+    if _CREDENTIAL_REFUSED.search(error.stderr):
+        return CredentialError(
+            what, fix or "check that GITHUB_TOKEN is set and may read and write this repository"
+        )
+    if _NO_SUCH_REMOTE.search(error.stderr):
+        return UsageError(what, fix or "check the remote's URL and that it exists")
+    return Outage(what)
+
+
+def bounded_environment() -> dict[str, str]:
+    """What keeps git from waiting on a remote for ever: never prompt, and give up on a stalled
+    transfer (under 1 byte/s) after the request bound, as the API clients do."""
+    return {
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_HTTP_LOW_SPEED_LIMIT": "1",
+        "GIT_HTTP_LOW_SPEED_TIME": str(math.ceil(request_timeout())),
+    }
 
 
 def _subcommand(args: tuple[str, ...]) -> str:

@@ -300,10 +300,19 @@ def may_create(team: str, repo_name: str, settings: Settings) -> Violation | Non
     unit = repo_name.split("-", 1)[0]
     if allowed == (ALL_UNITS,) or unit in allowed:
         return None
+    teams = ", ".join(repr(name) for name in teams_for_unit(unit, settings))
     return Violation(
         "team-unit",
-        f"team '{team}' may only create repositories of unit {', '.join(allowed)}, not '{unit}'",
+        f"team '{team}' may only create repositories of unit {', '.join(allowed)}, not '{unit}'; "
+        f"for example {teams}",
     )
+
+
+def teams_for_unit(unit: str, settings: Settings) -> list[str]:
+    """The teams that may create repositories of `unit`: the unit's own teams first, then the platform's."""
+    own = [team for team, units in settings.teams.items() if unit in units]
+    everything = [team for team, units in settings.teams.items() if units == (ALL_UNITS,)]
+    return own + everything
 
 
 def format_problems(name: str, problems: list[Violation], settings: Settings) -> str:

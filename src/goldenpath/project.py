@@ -285,7 +285,7 @@ def answer_error(question: str, answers: dict[str, Any], settings: Settings) -> 
         return _project_kind_error(value, settings)
     if question == "team":
         denied = may_create(str(value or ""), str(answers.get("repo_name", "")), settings)
-        return f"{denied}; for example 'ml-platform'" if denied else ""
+        return str(denied) if denied else ""
     if question == "cost_center":
         return "\n".join(f"cost_center {p.message}" for p in check_cost_center(str(value or ""), settings))
     if question == "python_version":

@@ -28,6 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from goldenpath.bundle import line_of
+from goldenpath.errors import UsageError
 from goldenpath.settings import Settings
 
 PYPROJECT = "pyproject.toml"
@@ -48,8 +50,8 @@ _POLICY = re.compile(
 )
 
 
-class RefsError(ValueError):
-    """The tree is not a goldenpath checkout pin-refs can work on."""
+class RefsError(UsageError):
+    """The tree is not a goldenpath checkout pin-refs can work on, or a tag is not a release tag."""
 
 
 @dataclass(frozen=True)
@@ -305,7 +307,7 @@ def check_refs(root: Path, settings: Settings) -> list[str]:
     major = f"v{want_ref[1:].split('.')[0]}"
     if settings.release_line != major:
         problems.append(
-            f"{settings.source}:{_line_of(settings.source, 'release_line:')}: "
+            f"{settings.source}:{line_of(settings.source.read_text(encoding='utf-8'), 'release_line:') or 1}: "
             f"central.release_line is {settings.release_line}, "
             f"but version {want_ref[1:]} belongs to release line {major}"
         )
@@ -359,10 +361,3 @@ def _pin_policy(root: Path, want_slug: str) -> list[str]:
             config.write_text("".join(lines), encoding="utf-8")
             return [f"{ZIZMOR_CONFIG.as_posix()}:{index + 1}: {match['slug']}/* -> {want_slug}/*"]
     raise RefsError(f"{config} has no '<org>/<repo>/*: ref-pin' policy to update")
-
-
-def _line_of(path: Path, needle: str) -> int:
-    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if needle in text:
-            return number
-    return 1

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 import yaml
 
+from goldenpath.errors import UsageError
 from goldenpath.settings_monitoring import (
     MonitoringDefaults,
     TeamAlerts,
@@ -42,8 +43,24 @@ SERVING_KIND = "serving"
 PROJECT_KINDS = ("batch", SERVING_KIND)
 
 
-class SettingsError(ValueError):
-    """The settings file is missing, malformed or inconsistent."""
+class SettingsError(UsageError):
+    """The settings file is missing, malformed or inconsistent: a configuration error (exit 2)."""
+
+
+@dataclass(frozen=True)
+class GitIdentity:
+    """Who a commit names as its author."""
+
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+# What goldenpath commits as (a created repository's first commit, the update pull request's
+# commit) unless `github.bot` names the org's GitHub App bot.
+DEFAULT_BOT = GitIdentity("goldenpath[bot]", "goldenpath[bot]@users.noreply.github.com")
 
 
 @dataclass(frozen=True)
@@ -98,6 +115,7 @@ class Settings:
     monitoring: MonitoringDefaults
     # Offered kinds, the default first; a fork switches one off by leaving it out.
     project_kinds: tuple[str, ...] = PROJECT_KINDS
+    bot: GitIdentity = DEFAULT_BOT
 
     @property
     def python_supported(self) -> tuple[str, ...]:
@@ -225,7 +243,18 @@ def parse_settings(raw: Any, source: Path) -> Settings:
         team_alerts={team: parse_team_alerts(reader, team) for team in teams},
         monitoring=parse_monitoring(reader),
         project_kinds=_project_kinds(reader),
+        bot=_bot(reader),
     )
+
+
+def _bot(reader: _Reader) -> GitIdentity:
+    """Optional `github.bot` (name and email); without it, `DEFAULT_BOT`."""
+    if not reader.has("github.bot"):
+        return DEFAULT_BOT
+    email = reader.text("github.bot.email")
+    if "@" not in email or any(c.isspace() for c in email):
+        reader.fail("github.bot.email", f"must be an email address, got {email!r}")
+    return GitIdentity(reader.text("github.bot.name"), email)
 
 
 def _project_kinds(reader: _Reader) -> tuple[str, ...]:

@@ -60,6 +60,9 @@ DOUBLES: dict[str, str | None] = {
     "actions/upload-artifact": "upload-artifact",
     "databricks/setup-cli": "setup-cli",
     "actions/create-github-app-token": "create-github-app-token",
+    "actions/download-artifact": "download-artifact",
+    "actions/upload-pages-artifact": "upload-pages-artifact",
+    "actions/deploy-pages": "deploy-pages",
 }
 # Host variables a run may see: locale, TLS trust and proxies (to reach PyPI),
 # pyenv (where the setup-python double finds interpreters). Nothing else leaks in.

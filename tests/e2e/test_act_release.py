@@ -153,7 +153,7 @@ def test_a_good_tag_moves_v1_and_publishes_the_changelog_section(
     assert release["tag_name"] == release["name"] == "v1.1.0"
     assert release["body"] == notes_for("1.1.0")
     assert release["prerelease"] is False
-    assert f"v1: moved: v1 -> v1.1.0 ({commit})" in run.text
+    assert f"v1: created: v1 -> v1.1.0 ({commit})" in run.text  # the first release of line v1
     # git's push went to $GITHUB_SERVER_URL/$GITHUB_REPOSITORY.git, i.e. https://github.com/... mapped
     # to the local remote; the fake API saw the double's token on every call.
     assert {call.authorization for call in world.fake.calls} == {f"token {world.fake.token}"}
@@ -215,6 +215,6 @@ def test_dispatching_on_an_earlier_tag_rolls_v1_back_to_it(world: World) -> None
     run = world.act("workflow_dispatch", "refs/tags/v1.1.0")
     assert_succeeded(run, ROLLBACK_JOB)
     assert world.checkout.remote_tags()["v1"] == good
-    assert f"v1: moved: v1 -> v1.1.0 ({good}), was v1.2.0" in run.text
+    assert f"v1: updated: v1 -> v1.1.0 ({good}), was v1.2.0" in run.text
     assert world.fake.writes() == [], "the Releases stay as they are"
     assert world.release_tags() == ["v1.2.0", "v1.1.0"]

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from goldenpath.ab.target import DEFAULT_TARGET
 from goldenpath.commands import Commands
 from goldenpath.console import EXIT_OK, progress, write_step_summary
-from goldenpath.errors import UsageError
 
 if TYPE_CHECKING:  # databricks-sdk loads only when a command runs
     from goldenpath.ab.lifecycle import Change, LatestReadout
@@ -108,14 +107,11 @@ def _whole(text: str) -> int:
 
 def _connect(args: argparse.Namespace) -> tuple[AbTarget, Registry]:
     from goldenpath.ab.target import load_target
-    from goldenpath.databricks.client import ClientConfigError, workspace_client
+    from goldenpath.databricks.client import workspace_client
     from goldenpath.databricks.registry import Registry
 
     target = load_target(args.path, args.target)
-    try:
-        client = workspace_client(args.profile, target.bundle.host)
-    except ClientConfigError as exc:
-        raise UsageError(str(exc)) from None
+    client = workspace_client(args.profile, target.bundle.host)
     progress(
         f"goldenpath ab: {target.bundle.name} target {target.name}, model {target.model} on {client.config.host}"
     )
@@ -145,11 +141,12 @@ def _warehouse(target: AbTarget, registry: Registry) -> tuple[Warehouse, dict[st
 
 
 def run_start(args: argparse.Namespace) -> int:
-    from goldenpath.ab.lifecycle import start
+    from goldenpath.ab.lifecycle import check_request, start
     from goldenpath.databricks.client import workspace_failures
 
+    check_request(args.percent, args.key)
     target, registry = _connect(args)
-    with workspace_failures(registry.client.config.host):
+    with workspace_failures(registry.host):
         change = start(
             target,
             registry,
@@ -167,7 +164,7 @@ def run_promote(args: argparse.Namespace) -> int:
     from goldenpath.databricks.client import workspace_failures
 
     target, registry = _connect(args)
-    with workspace_failures(registry.client.config.host):
+    with workspace_failures(registry.host):
         change = promote(
             target, registry, _latest(target, registry), today=date.today(), dry_run=args.dry_run
         )
@@ -179,7 +176,7 @@ def run_abort(args: argparse.Namespace) -> int:
     from goldenpath.databricks.client import workspace_failures
 
     target, registry = _connect(args)
-    with workspace_failures(registry.client.config.host):
+    with workspace_failures(registry.host):
         change = abort(target, registry, _latest(target, registry), today=date.today(), dry_run=args.dry_run)
     return _finish(args, target, change)
 
@@ -190,7 +187,7 @@ def run_status(args: argparse.Namespace) -> int:
 
     target, registry = _connect(args)
     warehouse, tables = _warehouse(target, registry)
-    with workspace_failures(registry.client.config.host):
+    with workspace_failures(registry.host):
         status = ab_status(registry.client, target, registry, warehouse, tables)
     print(status.as_json() if args.json else status.as_text())
     write_step_summary(status.as_markdown())
@@ -200,6 +197,7 @@ def run_status(args: argparse.Namespace) -> int:
 def _finish(args: argparse.Namespace, target: AbTarget, change: Change) -> int:
     """resources/ab.yml: written here, or proposed in a pull request; then the result and what happens next."""
     from goldenpath.ab import steps
+    from goldenpath.github.reconcile import UNCHANGED
 
     if args.open_pr:
         from goldenpath.ab.github import open_pull_request
@@ -208,7 +206,7 @@ def _finish(args: argparse.Namespace, target: AbTarget, change: Change) -> int:
     else:
         change.steps.append(steps.write_config(target, change.experiment, args.dry_run))
     config = [step for step in change.steps if step.name.startswith(("resources/", "branch "))]
-    changed = any(step.result != steps.UNCHANGED for step in config)
+    changed = any(step.result != UNCHANGED for step in config)
     lines = [change.title if change.challenger else f"A/B test in {target.name}: none runs"]
     lines += [f"  {step.line}" for step in change.steps]
     lines.append(_next(args, target, changed))

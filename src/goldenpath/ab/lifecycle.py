@@ -16,13 +16,13 @@ from typing import Any
 
 from goldenpath.ab import steps
 from goldenpath.ab.readout import Readout
-from goldenpath.ab.steps import Step
 from goldenpath.ab.target import AbTarget
 from goldenpath.ab_config import (
     ABORTED,
     CHALLENGER_ALIAS,
     CHALLENGER_LOWER,
     CHAMPION_ALIAS,
+    COLUMN,
     ENDED_TAG,
     EXPERIMENT_TAG,
     GATE_PASSED_TAG,
@@ -36,6 +36,7 @@ from goldenpath.ab_config import (
 )
 from goldenpath.databricks.registry import Registry
 from goldenpath.errors import Refused, UsageError
+from goldenpath.github.reconcile import UNCHANGED, Step
 
 START, PROMOTE, ABORT = "start", "promote", "abort"
 LatestReadout = Callable[[Experiment], Readout | None]
@@ -79,6 +80,17 @@ class Change:
         }
 
 
+def check_request(percent: int, key: str | None) -> None:
+    """What `ab start` can refuse before it asks the workspace anything (a usage error)."""
+    if not PERCENT_MIN <= percent <= PERCENT_MAX:
+        raise UsageError(
+            f"--percent {percent} is outside {PERCENT_MIN}-{PERCENT_MAX}",
+            f"give the challenger {PERCENT_MIN} to {PERCENT_MAX} percent of keys; promote it to serve everyone",
+        )
+    if key is not None and not COLUMN.fullmatch(key):
+        raise UsageError(f"--key {key!r} is not a column name", "name the request column, e.g. customer_id")
+
+
 def salt(today: date, version: str) -> str:
     """A new test's salt: its day and challenger, so each test draws its own challenger group and a
     rerun of the same start (before its pull request is merged) writes the same test."""
@@ -109,11 +121,7 @@ def start(
     dry_run: bool = False,
 ) -> Change:
     """Run `challenger` beside the champion for `percent` % of keys; raise the share of a running test."""
-    if not PERCENT_MIN <= percent <= PERCENT_MAX:
-        raise UsageError(
-            f"--percent {percent} is outside {PERCENT_MIN}-{PERCENT_MAX}",
-            f"give the challenger {PERCENT_MIN} to {PERCENT_MAX} percent of keys; promote it to serve everyone",
-        )
+    check_request(percent, key)
     version = resolve_version(registry, challenger)
     experiment = _planned(target, registry, version, percent, key, today)
     change = Change(START, target.name, registry.model, version, experiment)
@@ -230,9 +238,7 @@ def abort(
     pending = registry.alias(CHALLENGER_ALIAS)
     version = running.challenger if running else pending
     if version is None:
-        return Change(
-            ABORT, target.name, registry.model, "", None, [Step("test", steps.UNCHANGED, "none runs")]
-        )
+        return Change(ABORT, target.name, registry.model, "", None, [Step("test", UNCHANGED, "none runs")])
     change = Change(ABORT, target.name, registry.model, version, None)
     if running is not None:
         record = _record(running, ABORTED, latest(running), today)
@@ -250,9 +256,7 @@ def _already_ended(target: AbTarget, registry: Registry, outcome: str) -> Change
             f"no A/B test runs in {target.name}: there is nothing to promote",
             f"start one with `goldenpath ab start --target {target.name} --challenger <version> --percent <P>`",
         )
-    done = Step(
-        "test", steps.UNCHANGED, f"version {champion} was promoted on {found.tags.get(ENDED_TAG, '?')}"
-    )
+    done = Step("test", UNCHANGED, f"version {champion} was promoted on {found.tags.get(ENDED_TAG, '?')}")
     return Change(PROMOTE, target.name, registry.model, champion or "", None, [done])
 
 

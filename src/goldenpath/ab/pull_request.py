@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from goldenpath.ab.lifecycle import ABORT, PROMOTE, START, Change
-from goldenpath.ab.steps import UNCHANGED, Step, creating, updating
 from goldenpath.ab.target import AbTarget
 from goldenpath.ab_config import AB_FILE, with_target
 from goldenpath.errors import Refused
 from goldenpath.git import GitError, git
+from goldenpath.github.reconcile import UNCHANGED, Step, creating, updating
 
 BRANCH_PREFIX = "goldenpath/ab-"
 DOCS = "docs/ab-testing.md"

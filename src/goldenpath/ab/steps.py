@@ -2,43 +2,19 @@
 
 So every command is idempotent, a dry run is the same steps not writing, and
 a rerun after a failure finishes the job. Results are the reconcile
-vocabulary's: created, updated, unchanged, would create, would update.
+vocabulary's (`goldenpath.github.reconcile`: created, updated, unchanged,
+would create, would update), and deleted for an alias removed.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 from goldenpath.ab.target import AbTarget
 from goldenpath.ab_config import Experiment, write_target
 from goldenpath.databricks.registry import Registry
+from goldenpath.github.reconcile import UNCHANGED, Step, creating, updating
 
-CREATED, UPDATED, UNCHANGED, DELETED = "created", "updated", "unchanged", "deleted"
-WOULD_CREATE, WOULD_UPDATE, WOULD_DELETE = "would create", "would update", "would delete"
-
-
-def creating(dry_run: bool) -> str:
-    return WOULD_CREATE if dry_run else CREATED
-
-
-def updating(dry_run: bool) -> str:
-    return WOULD_UPDATE if dry_run else UPDATED
-
-
-@dataclass(frozen=True)
-class Step:
-    """What one step found and did; `detail` says what, for people."""
-
-    name: str
-    result: str
-    detail: str = ""
-
-    @property
-    def line(self) -> str:
-        return f"{self.name}: {self.result}" + (f": {self.detail}" if self.detail else "")
-
-    def as_json(self) -> dict[str, str]:
-        return asdict(self)
+# Beside the reconcile vocabulary's: an alias a step removes.
+DELETED, WOULD_DELETE = "deleted", "would delete"
 
 
 def set_alias(registry: Registry, alias: str, version: str, dry_run: bool) -> Step:

@@ -1,10 +1,11 @@
 """What a generated repo's bundle says one target deploys: the expectations every check compares with.
 
-Read from `databricks.yml` and `resources/*.yml` the way the Databricks CLI
-resolves them (`${var.*}` from target overrides, then defaults, `${bundle.*}`),
-so the checks compare the workspace with exactly what `bundle deploy` writes.
-The job is the resource under `naming.JOB_KEY`; its tags are `naming.REQUIRED_TAGS`.
-A serving repo also declares one Model Serving endpoint and keeps the request
+Read through `goldenpath.bundle` (the Databricks CLI's `include:` rules and
+target merge) and resolved the way the CLI resolves values (`${var.*}` from
+the target's override, then the default; `${bundle.*}`), so the checks compare
+the workspace with exactly what `bundle deploy` writes. The job is the
+resource under `naming.JOB_KEY`; its tags are `naming.REQUIRED_TAGS`. A
+serving repo also declares one Model Serving endpoint and keeps the request
 the smoke step sends it in `SERVING_INPUT_FILE` at the repo root.
 """
 
@@ -15,19 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from goldenpath.bundle import BUNDLE_FILE, Bundle, checkout_files, flag_value, read_bundle
+from goldenpath.errors import UsageError
 from goldenpath.naming import ENDPOINT_KEY, JOB_KEY, REQUIRED_TAGS
-from goldenpath.repo_check import flag_value
 
-BUNDLE_FILE = "databricks.yml"
 # A serving repo's example request ({"dataframe_split": ...}); the template's file has this name.
 SERVING_INPUT_FILE = "serving_input.json"
 DEPLOY_VARIABLES = ("git_sha", "package_version")  # set with --var by the central deploy
 REFERENCE = re.compile(r"\$\{(var|bundle)\.([A-Za-z0-9_-]+)\}")
 
 
-class BundleError(ValueError):
+class BundleError(UsageError):
     """The repo has no readable bundle, or not the target asked for: a usage/config error."""
 
 
@@ -75,48 +74,59 @@ class BundleTarget:
 
 def target_names(root: str | Path) -> list[str]:
     """Every target of the bundle in `root`, in file order."""
-    targets = list(_yaml(Path(root) / BUNDLE_FILE).get("targets") or {})
+    targets = list(_read(Path(root)).targets)
     if not targets:
-        raise BundleError(f"{Path(root) / BUNDLE_FILE} declares no targets")
+        raise BundleError(
+            f"{Path(root) / BUNDLE_FILE} declares no targets", "add the targets of the template"
+        )
     return targets
 
 
 def load_bundle(root: str | Path, target: str | None) -> BundleTarget:
     """The bundle in `root` for `target` (None: the target marked `default`)."""
     root = Path(root)
-    config = _yaml(root / BUNDLE_FILE)
-    targets: dict[str, Any] = config.get("targets") or {}
+    bundle = _read(root)
+    targets = bundle.targets
     if target is None:
-        target = next((name for name, body in targets.items() if (body or {}).get("default")), None)
+        target = bundle.default_target
         if target is None:
-            raise BundleError(f"{root / BUNDLE_FILE} marks no default target; pass --target")
+            raise BundleError(f"{root / BUNDLE_FILE} marks no default target", "pass --target")
     if target not in targets:
         raise BundleError(
-            f"target {target!r} is not in {root / BUNDLE_FILE}; choose one of {', '.join(targets)}"
+            f"target {target!r} is not in {root / BUNDLE_FILE}", f"choose one of {', '.join(targets)}"
         )
-    body: dict[str, Any] = targets[target] or {}
-    name = str((config.get("bundle") or {}).get("name", ""))
-    values = _variables(config, body, name, target)
-    documents = _documents(root, config)
-    job = _job(documents)
-    endpoint = _endpoint(documents)
+    merged = bundle.target(target)
+    values = {"bundle.name": bundle.name, "bundle.target": target}
+    values |= {
+        f"var.{name}": value for name, value in merged.variables.items() if name not in DEPLOY_VARIABLES
+    }
 
     def resolve(value: Any) -> str:
         return REFERENCE.sub(lambda m: values.get(f"{m[1]}.{m[2]}", m[0]), str(value))
 
+    jobs = merged.resources("jobs")
+    if JOB_KEY not in jobs:
+        files = ", ".join(file.path for file in bundle.files)
+        raise BundleError(
+            f"no job resource {JOB_KEY!r} in {files}", "keep the job of the template under this key"
+        )
+    job = jobs[JOB_KEY]
+    endpoint = _endpoint(merged.resources("model_serving_endpoints"))
     tasks: list[dict[str, Any]] = job.get("tasks") or []
     wheel = next((task["python_wheel_task"] for task in tasks if task.get("python_wheel_task")), None)
     if wheel is None:
-        raise BundleError(f"job resource {JOB_KEY!r} has no python_wheel_task")
+        raise BundleError(
+            f"job resource {JOB_KEY!r} has no python_wheel_task", "keep the task of the template"
+        )
     clusters = [c.get("new_cluster") or {} for c in job.get("job_clusters") or []]
     parameters = [resolve(p) for p in wheel.get("parameters") or []]
     return BundleTarget(
         root=root,
-        name=name,
+        name=bundle.name,
         target=target,
-        host=(body.get("workspace") or {}).get("host"),
-        development=body.get("mode") == "development",
-        service_principal=(body.get("run_as") or {}).get("service_principal_name"),
+        host=merged.host,
+        development=merged.development,
+        service_principal=merged.run_as.get("service_principal_name"),
         catalog=values.get("var.catalog", ""),
         schema=values.get("var.schema", ""),
         model_name=values.get("var.model_name", ""),
@@ -132,17 +142,19 @@ def load_bundle(root: str | Path, target: str | None) -> BundleTarget:
 
 
 def target_resources(root: str | Path, target: str, kind: str) -> dict[str, Any]:
-    """Every resource of one kind (`alerts`, `quality_monitors`, ...) by key, `${var.*}` and
-    `${bundle.*}` resolved for `target` at any depth (other references stay as written)."""
+    """Every resource of one kind (`alerts`, `quality_monitors`, ...) by key, as `target` deploys it:
+    `${var.*}` and `${bundle.*}` resolved at any depth (other references stay as written)."""
     root = Path(root)
-    config = _yaml(root / BUNDLE_FILE)
-    targets: dict[str, Any] = config.get("targets") or {}
-    if target not in targets:
+    bundle = _read(root)
+    if target not in bundle.targets:
         raise BundleError(
-            f"target {target!r} is not in {root / BUNDLE_FILE}; choose one of {', '.join(targets)}"
+            f"target {target!r} is not in {root / BUNDLE_FILE}", f"choose one of {', '.join(bundle.targets)}"
         )
-    name = str((config.get("bundle") or {}).get("name", ""))
-    values = _variables(config, targets[target] or {}, name, target)
+    merged = bundle.target(target)
+    values = {"bundle.name": bundle.name, "bundle.target": target}
+    values |= {
+        f"var.{name}": value for name, value in merged.variables.items() if name not in DEPLOY_VARIABLES
+    }
 
     def resolve(node: Any) -> Any:
         if isinstance(node, dict):
@@ -153,70 +165,25 @@ def target_resources(root: str | Path, target: str, kind: str) -> dict[str, Any]
             return REFERENCE.sub(lambda m: values.get(f"{m[1]}.{m[2]}", m[0]), node)
         return node
 
-    return {key: resolve(body) for key, body in _resources(_documents(root, config), kind).items()}
+    return {key: resolve(body) for key, body in merged.resources(kind).items()}
 
 
-def _yaml(path: Path) -> dict[str, Any]:
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BundleError(f"no {BUNDLE_FILE} in {path.parent}: run this in a generated repository") from None
-    except yaml.YAMLError as exc:
-        raise BundleError(f"{path} is not valid YAML: {exc}") from None
-    if not isinstance(loaded, dict):
-        raise BundleError(f"{path} must be a YAML mapping")
-    return loaded
+def _read(root: Path) -> Bundle:
+    bundle = read_bundle(checkout_files(root))
+    if bundle is None:
+        raise BundleError(f"no {BUNDLE_FILE} in {root}", "run this in a generated repository, or pass --path")
+    if bundle.problems:
+        raise BundleError(
+            bundle.problems[0], "fix the bundle files (databricks bundle validate says the same)"
+        )
+    return bundle
 
 
-def _variables(config: dict[str, Any], target: dict[str, Any], name: str, target_name: str) -> dict[str, str]:
-    """`var.*` as the CLI resolves them (target override, then default) plus `bundle.*`.
-
-    The per-deploy variables stay unresolved: their defaults are not what a deploy sets.
-    """
-    values = {"bundle.name": name, "bundle.target": target_name}
-    overrides = target.get("variables") or {}
-    for variable, spec in (config.get("variables") or {}).items():
-        if variable in DEPLOY_VARIABLES:
-            continue
-        default = spec.get("default") if isinstance(spec, dict) else None
-        value = overrides.get(variable, default)
-        if value is not None:
-            values[f"var.{variable}"] = str(value)
-    return values
-
-
-def _documents(root: Path, config: dict[str, Any]) -> list[tuple[Path, dict[str, Any]]]:
-    """databricks.yml and every file its `include:` patterns match, parsed, in the CLI's order."""
-    documents = [(root / BUNDLE_FILE, config)]
-    for pattern in config.get("include") or []:
-        documents += [(path, _yaml(path)) for path in sorted(root.glob(pattern)) if path.is_file()]
-    return documents
-
-
-def _resources(documents: list[tuple[Path, dict[str, Any]]], kind: str) -> dict[str, dict[str, Any]]:
-    """Every resource of one kind (`jobs`, `model_serving_endpoints`) by key, whichever file declares it."""
-    found: dict[str, dict[str, Any]] = {}
-    for _, document in documents:
-        for key, body in (((document.get("resources") or {}).get(kind)) or {}).items():
-            found.setdefault(str(key), dict(body or {}))
-    return found
-
-
-def _job(documents: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
-    """The job resource `JOB_KEY`."""
-    jobs = _resources(documents, "jobs")
-    if JOB_KEY not in jobs:
-        files = ", ".join(str(path) for path, _ in documents)
-        raise BundleError(f"no job resource {JOB_KEY!r} in {files}")
-    return jobs[JOB_KEY]
-
-
-def _endpoint(documents: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any] | None:
+def _endpoint(endpoints: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
     """The serving endpoint: the only one, or the one under `ENDPOINT_KEY`; None when there is none."""
-    endpoints = _resources(documents, "model_serving_endpoints")
     if len(endpoints) <= 1 or ENDPOINT_KEY in endpoints:
         return endpoints.get(ENDPOINT_KEY, next(iter(endpoints.values()), None))
     raise BundleError(
-        f"the bundle declares {len(endpoints)} model serving endpoints ({', '.join(endpoints)}); "
-        f"keep the project's endpoint under resources.model_serving_endpoints.{ENDPOINT_KEY}"
+        f"the bundle declares {len(endpoints)} model serving endpoints ({', '.join(endpoints)})",
+        f"keep the project's endpoint under resources.model_serving_endpoints.{ENDPOINT_KEY}",
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import NotFound
-from databricks.sdk.errors.base import DatabricksError
 from databricks.sdk.service.catalog import SchemaInfo
 
 from goldenpath.databricks.bundle import BundleTarget
@@ -57,12 +56,8 @@ def preflight(client: WorkspaceClient, bundle: BundleTarget, settings: Settings 
 
 
 def check_auth(client: WorkspaceClient) -> tuple[Finding, str | None]:
-    """Who the credentials authenticate as; nothing else can be checked without it."""
-    try:
-        me = client.current_user.me()
-    except (DatabricksError, ValueError) as exc:  # the SDK raises ValueError when a token exchange fails
-        fix = "check the credentials in the SDK's auth environment (or --profile) for this workspace"
-        return Finding("auth", False, f"{client.config.host} rejected the credentials: {exc}", fix), None
+    """Who the credentials authenticate as; refused credentials end the command (`databricks.client`)."""
+    me = client.current_user.me()
     identity = me.user_name or me.id or "unknown"
     shown = f"{me.display_name} ({identity})" if me.display_name and me.display_name != identity else identity
     return Finding("auth", True, f"authenticated to {client.config.host} as {shown}"), identity

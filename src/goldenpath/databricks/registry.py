@@ -35,6 +35,10 @@ class Registry:
         self.client = client
         self.model = model
 
+    @property
+    def host(self) -> str:
+        return self.client.config.host or "the workspace"
+
     def version(self, number: str) -> Version | None:
         """The version, with its tags; None when the model or the version does not exist."""
         try:

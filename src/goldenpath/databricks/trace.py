@@ -16,6 +16,7 @@ from databricks.sdk.errors import NotFound
 from databricks.sdk.service.ml import Run as MlflowRun
 
 from goldenpath.databricks.bundle import BundleTarget
+from goldenpath.errors import UsageError
 
 GIT_SHA = re.compile(r"[0-9a-f]{7,40}")
 JOB_RUN_ID = re.compile(r"[0-9]+")
@@ -24,7 +25,7 @@ FULL_SHA_LENGTH = 40
 SHA_TAG, JOB_TAG, JOB_RUN_TAG = "git_sha", "databricks_job_id", "databricks_job_run_id"
 
 
-class TraceQueryError(ValueError):
+class TraceQueryError(UsageError):
     """The query is none of: a git sha, a job run id, a model name/version."""
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from goldenpath.fleet.model import RepoReport
+from goldenpath.fleet.model import FleetReport, RepoReport
 
 MARK = {"pass": "✓", "fail": "✗", "unknown": "?"}
 
@@ -51,3 +51,41 @@ def number_ranges(numbers: list[int]) -> str:
         else:
             spans.append([number])
     return ", ".join(f"{span[0]}-{span[-1]}" if len(span) > 1 else str(span[0]) for span in spans)
+
+
+def newer_major_note(report: FleetReport) -> str | None:
+    """The labelled fact of a newer major: never mixed into "newest" or "current"."""
+    newer = report.line.newer_major
+    if newer is None:
+        return None
+    return f"{newer} is out (a new major); repos move with `goldenpath update --to {newer}`"
+
+
+def owner_cell(repo: RepoReport) -> str:
+    return repo.owner.name if repo.owner else "-"
+
+
+def level_cell(report: FleetReport, repo: RepoReport) -> str:
+    """`Silver (Gold lacks 39, 40)`: the level reached and what the next one still needs."""
+    card = report.scorecard
+    level = card.repo_levels.get(repo.full_name) if card else None
+    if level is None:
+        return "-"
+    if level.next is None:
+        return level.name
+    return f"{level.name} ({level.next} lacks {', '.join(lack.id for lack in level.lacks)})"
+
+
+def scan_cost(report: FleetReport) -> str:
+    """Calls made, 304s, and the budget, in one line."""
+    scan = report.scan
+    text = (
+        f"{scan.calls} API calls, {scan.not_modified} answered 304 Not Modified (free), "
+        f"{scan.rate_limited_calls} counted against the rate limit"
+    )
+    if scan.rate_limit:
+        rate = scan.rate_limit
+        text += f"; {rate.remaining} of {rate.limit} left until {rate.reset}"
+    if scan.shards != ["1/1"]:
+        text += f"; shards {', '.join(scan.shards)}"
+    return text

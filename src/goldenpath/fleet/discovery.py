@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from goldenpath.fleet.yaml_text import parsed
+
 # The topic create-repo puts on every repo it makes.
 DEFAULT_TOPIC = "goldenpath"
 
@@ -24,7 +26,7 @@ def answers_of(text: str | None) -> dict[str, Any]:
     if not text:
         return {}
     try:
-        answers = yaml.safe_load(text)
+        answers = parsed(text)
     except yaml.YAMLError:
         return {}
     return answers if isinstance(answers, dict) else {}

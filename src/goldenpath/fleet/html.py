@@ -1,9 +1,10 @@
 """The fleet page: one self-contained HTML file (inline CSS, JS and SVG; nothing fetched).
 
 A platform lead reads it top-down: totals, the template version distribution,
-how many repos pass each statement, then one sortable, filterable row per repo
-whose statement cells form the maturity heat map (repos x statements), each
-cell linking to its evidence.
+how many repos pass each statement, levels, trends and campaigns, then one
+sortable, filterable row per repo (with its owner and level) whose statement
+cells form the maturity heat map (repos x statements), each cell linking to
+its evidence.
 """
 
 from __future__ import annotations
@@ -14,14 +15,16 @@ from goldenpath.fleet.cells import (
     MARK,
     ci_cell,
     maturity_cell,
+    newer_major_note,
     number_ranges,
     pr_cell,
     template_cell,
     workflows_cell,
 )
+from goldenpath.fleet.charts import statement_chart, version_chart
+from goldenpath.fleet.html_scorecard import scan_section, scorecard_sections
+from goldenpath.fleet.levels import NONE
 from goldenpath.fleet.model import SCHEMA_VERSION, FleetReport, RepoReport, Verdict
-
-_COLORS = {"current": "#2e7d32", "behind": "#f9a825", "unsupported-major": "#c62828", "unknown": "#9e9e9e"}
 
 
 def html_page(report: FleetReport) -> str:
@@ -51,12 +54,15 @@ def html_page(report: FleetReport) -> str:
 <p class="meta">Scanned {escape(report.generated_at)} &middot; central repo <code>{escape(report.central)}</code> &middot;
 newest release of <code>{escape(report.release_line)}</code>: <code>{escape(report.newest_release or "none")}</code> &middot;
 schema v{SCHEMA_VERSION}</p>
+{_newer_major(report)}
+{scan_section(report)}
 </header>
 <section class="cards">{"".join(f'<div class="card"><b>{value}</b><span>{escape(label)}</span></div>' for label, value in cards)}</section>
 <section class="charts">
-<figure><figcaption>Template version distribution</figcaption>{_version_chart(report)}</figure>
-<figure><figcaption>Repos passing each automated maturity statement</figcaption>{_statement_chart(report)}</figure>
+<figure><figcaption>Template version distribution</figcaption>{version_chart(report)}</figure>
+<figure><figcaption>Repos passing each automated maturity statement</figcaption>{statement_chart(report)}</figure>
 </section>
+{scorecard_sections(report)}
 <section>
 <h2>Repositories and maturity heat map</h2>
 <div class="controls">
@@ -70,6 +76,9 @@ schema v{SCHEMA_VERSION}</p>
 <option value="update-pr">open update PR</option>
 <option value="not-mature">a statement fails</option>
 <option value="error">could not be scanned</option>
+<option value="newly-failing">newly failing a statement</option>
+<option value="newly-passing">newly passing a statement</option>
+{_level_options(report)}
 </select></label>
 <span id="shown"></span>
 <span class="legend"><i class="pass">{MARK["pass"]}</i> pass <i class="fail">{MARK["fail"]}</i> fail <i class="unknown">{MARK["unknown"]}</i> unknown &middot; click a header to sort</span>
@@ -96,6 +105,8 @@ Statements {escape(number_ranges(report.manual_statements))} need people to answ
 def _headers(report: FleetReport) -> str:
     fixed = [
         ("repo", "text"),
+        ("owner", "text"),
+        ("level", "num"),
         ("template", "text"),
         ("behind", "num"),
         ("workflows", "text"),
@@ -117,6 +128,12 @@ def _row(report: FleetReport, repo: RepoReport) -> str:
     flags += ["update-pr"] if repo.update_pr else []
     flags += ["not-mature"] if repo.mature is False else []
     flags += ["error"] if repo.error else []
+    card = report.scorecard
+    level = card.repo_levels.get(repo.full_name) if card else None
+    changes = card.changes.get(repo.full_name) if card else None
+    flags += [f"level-{_slug(level.name)}"] if level else []
+    flags += ["newly-failing"] if changes and changes.newly_failing else []
+    flags += ["newly-passing"] if changes and changes.newly_passing else []
     name = f'<a href="{escape(repo.url)}">{escape(repo.name)}</a>' if repo.url else escape(repo.name)
     if repo.error:
         name += f'<div class="err">{escape(repo.error)}</div>'
@@ -130,8 +147,16 @@ def _row(report: FleetReport, repo: RepoReport) -> str:
         f'<a href="{escape(ci.url)}">{escape(ci_cell(repo))}</a>' if ci and ci.url else escape(ci_cell(repo))
     )
     passes = sum(v.result == "pass" for v in repo.maturity.values())
+    owner = repo.owner
+    owner_html = (
+        f'<a href="{escape(owner.url)}" title="{escape(owner.source)}">{escape(owner.name)}</a>'
+        if owner and owner.url
+        else escape(owner.name if owner else "-")
+    )
     cells = [
         f'<td data-v="{escape(repo.name)}">{name}</td>',
+        f'<td data-v="{escape(owner.name if owner else "")}">{owner_html}</td>',
+        _level_cell(report, repo),
         f'<td class="t-{escape(repo.template.status)}" title="{escape(repo.template.reason)}">{escape(template_cell(repo))}</td>',
         f'<td data-v="{behind}">{"" if behind < 0 else behind}</td>',
         f'<td title="{escape(", ".join(repo.workflows.missing))}">{escape(workflows_cell(repo))}</td>',
@@ -141,6 +166,42 @@ def _row(report: FleetReport, repo: RepoReport) -> str:
     ]
     cells += [_heat_cell(info.id, repo.maturity.get(info.id)) for info in report.statements]
     return f'<tr data-flags="{escape(" ".join(flags))}">{"".join(cells)}</tr>\n'
+
+
+def _newer_major(report: FleetReport) -> str:
+    note = newer_major_note(report)
+    if note is None:
+        return ""
+    text = escape(note).replace("`goldenpath", "<code>goldenpath").replace("`", "</code>")
+    return f'<p class="newer-major" id="newer-major">{text}.</p>'
+
+
+def _level_cell(report: FleetReport, repo: RepoReport) -> str:
+    card = report.scorecard
+    level = card.repo_levels.get(repo.full_name) if card else None
+    if card is None or level is None:
+        return '<td data-v="-1">-</td>'
+    names = [NONE, *(definition.name for definition in card.levels)]
+    lacks = ""
+    if level.next:
+        lacks = f'<div class="lacks">{escape(level.next)} lacks: {escape(", ".join(lack.id for lack in level.lacks))}</div>'
+    tip = "; ".join(lack.text() + f" ({lack.result})" for lack in level.lacks)
+    return (
+        f'<td class="lvl" data-v="{names.index(level.name)}" title="{escape(tip)}">'
+        f"{escape(level.name)}{lacks}</td>"
+    )
+
+
+def _level_options(report: FleetReport) -> str:
+    card = report.scorecard
+    if card is None:
+        return ""
+    names = [NONE, *(definition.name for definition in card.levels)]
+    return "".join(f'<option value="level-{_slug(name)}">level: {escape(name)}</option>' for name in names)
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name.lower())
 
 
 def _heat_cell(statement: str, verdict: Verdict | None) -> str:
@@ -155,64 +216,10 @@ def _heat_cell(statement: str, verdict: Verdict | None) -> str:
     return f'<td class="h {result}" data-v="{rank}" title="{escape(tip)}">{inner}</td>'
 
 
-def _version_chart(report: FleetReport) -> str:
-    counts = report.version_counts()
-    if not counts:
-        return "<p>No repos.</p>"
-    newest, line_major = report.newest_release, report.release_line
-    top = max(counts.values())
-    bar, gap, height = 56, 16, 180
-    width = len(counts) * (bar + gap) + gap
-    parts = [
-        f'<svg role="img" aria-label="template version distribution" viewBox="0 0 {width} {height + 40}" width="{width}" height="{height + 40}">'
-    ]
-    for index, (version, count) in enumerate(counts.items()):
-        status = (
-            "current"
-            if version == newest
-            else "unknown"
-            if version == "unknown"
-            else "behind"
-            if version.startswith(line_major + ".")
-            else "unsupported-major"
-        )
-        h = max(2, round(height * count / top))
-        x = gap + index * (bar + gap)
-        parts.append(
-            f'<g><title>{escape(version)}: {count} repos</title><rect x="{x}" y="{height - h + 16}" width="{bar}" height="{h}" fill="{_COLORS[status]}" rx="3"/>'
-            f'<text x="{x + bar / 2}" y="{height - h + 11}" text-anchor="middle">{count}</text>'
-            f'<text x="{x + bar / 2}" y="{height + 32}" text-anchor="middle">{escape(version)}</text></g>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _statement_chart(report: FleetReport) -> str:
-    passing = report.summary()["statement_pass_counts"]
-    total = max(len(report.repos), 1)
-    row, label, width = 18, 250, 240
-    height = row * len(report.statements) + 4
-    parts = [
-        f'<svg role="img" aria-label="repos passing each statement" viewBox="0 0 {label + width + 60} {height}" width="{label + width + 60}" height="{height}">'
-    ]
-    for index, info in enumerate(report.statements):
-        y = index * row + 2
-        share = passing[info.id] / total
-        parts.append(
-            f"<g><title>{escape(info.id)} {escape(info.title)}: {passing[info.id]} of {len(report.repos)}</title>"
-            f'<text x="{label - 6}" y="{y + 12}" text-anchor="end">{escape(info.id)} {escape(info.title)}</text>'
-            f'<rect x="{label}" y="{y}" width="{width}" height="{row - 4}" fill="#eceff1"/>'
-            f'<rect x="{label}" y="{y}" width="{round(width * share)}" height="{row - 4}" fill="#2e7d32"/>'
-            f'<text x="{label + width + 6}" y="{y + 12}">{round(100 * share)}%</text></g>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
 _CSS = """
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 24px 40px;color:#1b1f24}
 h1{margin:18px 0 2px;font-size:22px}h2{font-size:17px;margin:22px 0 8px}
-.meta{color:#57606a;margin:0 0 12px}code{background:#f3f4f6;padding:0 3px;border-radius:3px}
+.meta{color:#57606a;margin:0 0 12px}.newer-major{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:4px 10px;display:inline-block}code{background:#f3f4f6;padding:0 3px;border-radius:3px}
 .cards{display:flex;flex-wrap:wrap;gap:10px}.card{border:1px solid #d0d7de;border-radius:6px;padding:8px 14px;min-width:110px}
 .card b{display:block;font-size:22px}.card span{color:#57606a;font-size:12px}
 .charts{display:flex;flex-wrap:wrap;gap:28px;margin-top:14px}figure{margin:0}figcaption{font-weight:600;margin-bottom:4px}
@@ -228,6 +235,11 @@ td.h{text-align:center;width:18px;padding:0}td.h a{color:inherit;text-decoration
 .pass{background:#c8e6c9}.fail{background:#ffcdd2}.unknown{background:#e0e0e0}
 .t-current{color:#2e7d32}.t-behind{color:#9a6700}.t-unsupported-major{color:#c62828;font-weight:600}
 .ci-failure{color:#c62828}.err{color:#c62828;font-size:11px;white-space:normal;max-width:240px}
+.partial{background:#ffebe9;border:1px solid #cf222e;border-radius:6px;padding:4px 10px}
+table.plain{margin:6px 0}td.n{text-align:right}td.up{color:#2e7d32}td.down{color:#c62828}
+.lacks{color:#57606a;font-size:11px}.unchecked{color:#57606a;font-style:italic}
+.campaign{border:1px solid #d0d7de;border-radius:6px;padding:4px 12px;margin:8px 0;max-width:900px}
+.campaign.overdue{border-color:#cf222e}.campaign h3{margin:6px 0}.progress-line svg{vertical-align:middle}
 .notes dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}.notes dt{font-weight:600}.notes dd{margin:0}
 """
 

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from goldenpath.fleet.release_line import ReleaseLine
+
+if TYPE_CHECKING:
+    from goldenpath.fleet.scorecard import Scorecard
 
 SCHEMA_VERSION = 1
 REPORT_KIND = "goldenpath-fleet-report"  # with schema_version, what a consumer checks first
@@ -85,6 +90,57 @@ class CIRun:
     at: str | None
 
 
+@dataclass(frozen=True)
+class Owner:
+    """The team (or person) that owns a repo, and where that is written."""
+
+    name: str  # a team slug ("ds-rtl"), or "@login" / an e-mail address from CODEOWNERS
+    kind: Literal["team", "user", "email"]
+    source: str  # ".github/CODEOWNERS:2" or ".copier-answers.yml"
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """The primary rate limit as the scan's last response reported it."""
+
+    limit: int
+    remaining: int
+    used: int
+    reset: str  # UTC, ISO 8601
+
+
+@dataclass
+class ScanInfo:
+    """What the scan cost and covered: calls, 304s, the budget, shards, repos left unscanned."""
+
+    shards: list[str] = field(default_factory=lambda: ["1/1"])  # the partitions this report covers
+    complete: bool = True
+    not_scanned: list[str] = field(default_factory=list)  # full names the budget left unread
+    missing_shards: list[str] = field(default_factory=list)  # partitions a merge did not receive
+    calls: int = 0
+    not_modified: int = 0  # 304s: no rate limit spent
+    rate_limit: RateLimit | None = None
+    stopped: str | None = None  # why the scan stopped early
+
+    @property
+    def rate_limited_calls(self) -> int:
+        return self.calls - self.not_modified
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "shards": self.shards,
+            "complete": self.complete,
+            "not_scanned": self.not_scanned,
+            "missing_shards": self.missing_shards,
+            "calls": self.calls,
+            "not_modified": self.not_modified,
+            "rate_limited_calls": self.rate_limited_calls,
+            "rate_limit": asdict(self.rate_limit) if self.rate_limit else None,
+            "stopped": self.stopped,
+        }
+
+
 @dataclass
 class RepoReport:
     name: str
@@ -101,6 +157,11 @@ class RepoReport:
     update_pr: UpdatePR | None = None
     ci: CIRun | None = None
     maturity: dict[str, Verdict] = field(default_factory=dict)
+    owner: Owner | None = None
+
+    def results(self) -> dict[str, str]:
+        """Statement id -> pass | fail | unknown."""
+        return {key: verdict.result for key, verdict in self.maturity.items()}
 
     @property
     def mature(self) -> bool | None:
@@ -134,10 +195,17 @@ class FleetReport:
     statements: list[StatementInfo]
     manual_statements: list[int]
     repos: list[RepoReport]
+    scan: ScanInfo = field(default_factory=ScanInfo)
+    scorecard: Scorecard | None = None
+
+    @property
+    def line(self) -> ReleaseLine:
+        return ReleaseLine(self.release_line, tuple(self.central_releases))
 
     @property
     def newest_release(self) -> str | None:
-        return self.central_releases[0] if self.central_releases else None
+        """The newest release of the supported line (never a newer major's)."""
+        return self.line.newest
 
     def version_counts(self) -> dict[str, int]:
         """Repos per template version, newest first, with "unknown" last."""
@@ -182,6 +250,7 @@ class FleetReport:
                 "repo": self.central,
                 "release_line": self.release_line,
                 "newest_release": self.newest_release,
+                "newest_release_overall": self.line.newest_overall,
                 "releases": self.central_releases,
             },
             "statements": [asdict(info) for info in self.statements],
@@ -190,11 +259,14 @@ class FleetReport:
                 "note": "These statements of the assessment need people to answer them; the scan does not guess.",
             },
             "summary": self.summary(),
-            "repos": [_repo_json(repo) for repo in self.repos],
+            "scan": self.scan.to_json(),
+            **(self.scorecard.to_json() if self.scorecard else {}),
+            "repos": [_repo_json(repo, self.scorecard) for repo in self.repos],
         }
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
+        """Compact JSON (the C encoder: a report of thousands of repos is written in a second); `jq .` indents it."""
+        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 _UNKNOWN = Verdict("unknown", "")
@@ -207,7 +279,9 @@ def _count(values: Any) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def _repo_json(repo: RepoReport) -> dict[str, Any]:
+def _repo_json(repo: RepoReport, scorecard: Scorecard | None) -> dict[str, Any]:
+    """Written out field by field: `dataclasses.asdict` deep-copies, too slow for thousands of repos."""
+    template, workflows, pr, ci, owner = repo.template, repo.workflows, repo.update_pr, repo.ci, repo.owner
     return {
         "name": repo.name,
         "full_name": repo.full_name,
@@ -216,10 +290,61 @@ def _repo_json(repo: RepoReport) -> dict[str, Any]:
         "discovered_by": repo.discovered_by,
         "archived": repo.archived,
         "error": repo.error,
-        "template": asdict(repo.template),
-        "workflows": asdict(repo.workflows),
-        "update_pr": asdict(repo.update_pr) if repo.update_pr else None,
-        "ci": asdict(repo.ci) if repo.ci else None,
-        "maturity": {key: asdict(verdict) for key, verdict in repo.maturity.items()},
+        "template": {
+            "status": template.status,
+            "version": template.version,
+            "commit": template.commit,
+            "newest_in_line": template.newest_in_line,
+            "behind": template.behind,
+            "reason": template.reason,
+        },
+        "workflows": {
+            "status": workflows.status,
+            "uses": [
+                {
+                    "file": use.file,
+                    "line": use.line,
+                    "workflow": use.workflow,
+                    "ref": use.ref,
+                    "kind": use.kind,
+                    "url": use.url,
+                }
+                for use in workflows.uses
+            ],
+            "missing": list(workflows.missing),
+        },
+        "update_pr": (
+            {"number": pr.number, "url": pr.url, "opened_at": pr.opened_at, "age_days": pr.age_days}
+            if pr
+            else None
+        ),
+        "ci": (
+            {
+                "workflow": ci.workflow,
+                "status": ci.status,
+                "conclusion": ci.conclusion,
+                "url": ci.url,
+                "at": ci.at,
+            }
+            if ci
+            else None
+        ),
+        "maturity": {key: _verdict_json(verdict) for key, verdict in repo.maturity.items()},
         "automated_statements_all_pass": repo.mature,
+        "owner": (
+            {"name": owner.name, "kind": owner.kind, "source": owner.source, "url": owner.url}
+            if owner
+            else None
+        ),
+        **(scorecard.repo_json(repo) if scorecard else {}),
+    }
+
+
+def _verdict_json(verdict: Verdict) -> dict[str, Any]:
+    return {
+        "result": verdict.result,
+        "reason": verdict.reason,
+        "evidence": [
+            {"source": e.source, "ref": e.ref, "detail": e.detail, "url": e.url} for e in verdict.evidence
+        ],
     }

@@ -7,9 +7,13 @@ from typing import TextIO
 
 from goldenpath.fleet.cells import (
     ci_cell,
+    level_cell,
     maturity_cell,
+    newer_major_note,
     number_ranges,
+    owner_cell,
     pr_cell,
+    scan_cost,
     template_cell,
     workflows_cell,
 )
@@ -40,10 +44,12 @@ class ProgressBar:
 
 
 def table(report: FleetReport) -> str:
-    header = ("repo", "template", "workflows", "update PR", "CI", "maturity", "error")
+    header = ("repo", "owner", "level", "template", "workflows", "update PR", "CI", "maturity", "error")
     rows = [
         (
             repo.name,
+            owner_cell(repo),
+            level_cell(report, repo),
             template_cell(repo),
             workflows_cell(repo),
             pr_cell(repo),
@@ -62,12 +68,34 @@ def table(report: FleetReport) -> str:
     summary = report.summary()
     lines += [
         "",
-        f"{summary['repos']} repos; newest release {report.newest_release or 'none'}; "
+        f"{summary['repos']} repos; newest release of {report.release_line} {report.newest_release or 'none'}; "
         f"template {_counts(summary['template_status'])}; workflows {_counts(summary['workflow_status'])}; "
         f"{summary['errors']} could not be scanned.",
         f"maturity: {len(report.statements)} automated statements (pass/total per repo); "
         f"statements {number_ranges(report.manual_statements)} need people to answer them.",
     ]
+    if note := newer_major_note(report):
+        lines.append(note.replace("`", "") + ".")
+    if report.scorecard is not None:
+        counts = report.scorecard.level_counts
+        lines.append("levels: " + ", ".join(f"{count} {name}" for name, count in counts.items()) + ".")
+        for progress in report.scorecard.campaigns:
+            lines.append(
+                f"campaign {progress.campaign.name}: {progress.now.passing} of {progress.now.total} meet it; "
+                f"{progress.due_text()}."
+            )
+    lines.append(f"scan: {scan_cost(report)}.")
+    if not report.scan.complete:
+        lines.append(
+            f"PARTIAL: {len(report.scan.not_scanned)} repo(s) not scanned"
+            + (
+                f", shard(s) {', '.join(report.scan.missing_shards)} missing"
+                if report.scan.missing_shards
+                else ""
+            )
+            + (f": {', '.join(report.scan.not_scanned[:20])}" if report.scan.not_scanned else "")
+            + (" ..." if len(report.scan.not_scanned) > 20 else "")
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from goldenpath.fleet.model import WorkflowUsage, WorkflowUse
+from goldenpath.fleet.yaml_text import parsed
 from goldenpath.project import WORKFLOW_FILES
 from goldenpath.refs import uses_in_text
 
@@ -57,7 +58,7 @@ def ref_kind(ref: str) -> str:
 def central_calls(path: str, text: str, central_slug: str, blob_url: str | None) -> list[CentralCall]:
     """The central workflow calls in one workflow file (YAML errors leave triggers/inputs empty)."""
     try:
-        document = yaml.safe_load(text)
+        document = parsed(text)
     except yaml.YAMLError:
         document = None
     document = document if isinstance(document, dict) else {}

@@ -1,1 +1,4 @@
-"""Everything goldenpath does on GitHub: client setup and the create-repo steps."""
+"""The GitHub service layer: the one bounded client (`client`) and how every write is spoken (`reconcile`).
+
+Capabilities (create-repo, release, the update pull request, the fleet) use it; it uses none of them.
+"""

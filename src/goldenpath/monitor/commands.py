@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from goldenpath.commands import Commands
 from goldenpath.console import EXIT_OK, progress, write_step_summary
-from goldenpath.errors import Outage, UsageError
+from goldenpath.errors import Outage
 
 if TYPE_CHECKING:  # databricks-sdk loads only in commands that talk to a workspace
     from databricks.sdk import WorkspaceClient
@@ -63,16 +63,13 @@ def _target_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _connect(args: argparse.Namespace) -> tuple[BundleTarget, WorkspaceClient, MonitoringTarget]:
-    from goldenpath.databricks.bundle import BundleError, load_bundle
-    from goldenpath.databricks.client import ClientConfigError, workspace_client
+    from goldenpath.databricks.bundle import load_bundle
+    from goldenpath.databricks.client import workspace_client
     from goldenpath.databricks.monitoring import monitoring_target
     from goldenpath.settings import load_settings
 
-    try:
-        bundle = load_bundle(args.path, args.target)
-        client = workspace_client(args.profile, bundle.host)
-    except (BundleError, ClientConfigError) as exc:
-        raise UsageError(str(exc)) from None
+    bundle = load_bundle(args.path, args.target)  # a missing or malformed bundle is a usage error
+    client = workspace_client(args.profile, bundle.host)
     monitoring = monitoring_target(bundle, load_settings())
     progress(f"goldenpath monitor: {bundle.name} target {bundle.target} on {client.config.host}")
     return bundle, client, monitoring

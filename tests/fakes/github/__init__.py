@@ -8,7 +8,8 @@ pagination); each module beside it adds the routes of one concern:
 | `repos.py` | repos (get, create in org, list org repos), topics, branches |
 | `orgs.py` | teams, team memberships |
 | `releases.py` | releases (get by tag, create, update, list) |
-| `fleet.py` | git trees, contents, tags, branch rules, branch protection, environments, workflow runs; `seed_fleet` |
+| `fleet.py` | git trees, contents, tags, branch rules, branch protection, workflow runs |
+| `fleet_seed.py` | `seed_fleet`: the synthetic fleet of every kind of repo (no routes) |
 | `access.py` | team repository permissions, org secrets' selected repositories |
 | `environments.py` | deployment environments, deployment branch policies |
 | `rulesets.py` | repository rulesets |

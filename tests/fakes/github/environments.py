@@ -45,6 +45,15 @@ def _protection_rules(fake: FakeGitHub, reviewers: list[dict[str, Any]]) -> list
 
 
 def install(fake: FakeGitHub) -> None:
+    @fake.route("GET", "/repos/{owner}/{repo}/environments")
+    def list_environments(fake: FakeGitHub, request: Request) -> Reply:
+        p = request.params
+        if find_repo(fake, p["owner"], p["repo"]) is None:
+            return NOT_FOUND
+        found = [found for _, found in sorted(environments(fake, p["owner"], p["repo"]).items())]
+        chunk = page(request, found, fake.url)
+        return Reply(200, {"total_count": len(found), "environments": chunk.body}, chunk.headers)
+
     @fake.route("GET", "/repos/{owner}/{repo}/environments/{env}")
     def get_environment(fake: FakeGitHub, request: Request) -> Reply:
         p = request.params

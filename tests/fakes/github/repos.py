@@ -182,6 +182,23 @@ def branch_sha(fake: FakeGitHub, owner: str, name: str, branch: str) -> str | No
     return repo.get("_branches", {}).get(branch)  # type: ignore[no-any-return]
 
 
+def _protected(fake: FakeGitHub, owner: str, name: str, branch: str) -> bool:
+    """As GitHub says it: classic branch protection or an active ruleset covers the branch."""
+    repo = find_repo(fake, owner, name) or {}
+    if branch in repo.get("_protection", {}):
+        return True
+    default = branch == repo.get("default_branch")
+    rulesets = fake.state.get("rulesets", {}).get(f"{owner}/{name}".lower(), {})
+    return default and (
+        bool(repo.get("_rules"))
+        or any(
+            r.get("enforcement") == "active"
+            and "~DEFAULT_BRANCH" in r.get("conditions", {}).get("ref_name", {}).get("include", [])
+            for r in rulesets.values()
+        )
+    )
+
+
 def install(fake: FakeGitHub) -> None:
     @fake.route("GET", "/repos/{owner}/{repo}")
     def get_repo(fake: FakeGitHub, request: Request) -> Reply:
@@ -238,6 +255,36 @@ def install(fake: FakeGitHub) -> None:
         repo["topics"] = list((request.body or {}).get("names", []))
         return Reply(200, {"names": repo["topics"]})
 
+    @fake.route("GET", "/repos/{owner}/{repo}/branches")
+    def list_branches(fake: FakeGitHub, request: Request) -> Reply:
+        owner, name = request.params["owner"], request.params["repo"]
+        repo = find_repo(fake, owner, name)
+        if repo is None:
+            return Reply(404, {"message": "Not Found"})
+        names = sorted(repo.get("_branches", {}))
+        if fake.git_root is not None and git_dir(fake, owner, name).exists():
+            listed = subprocess.run(
+                [
+                    "git",
+                    "-C",
+                    str(git_dir(fake, owner, name)),
+                    "for-each-ref",
+                    "--format=%(refname:short)",
+                    "refs/heads",
+                ],
+                capture_output=True,
+                text=True,
+            )
+            names = sorted(listed.stdout.split())
+        api = f"{fake.url}/repos/{owner}/{name}"
+        branches = []
+        for branch in names:
+            sha = branch_sha(fake, owner, name, branch) or ""
+            branches.append(
+                {"name": branch, "commit": {"sha": sha, "url": f"{api}/commits/{sha}"}, "protected": False}
+            )
+        return page(request, branches, fake.url)
+
     @fake.route("GET", "/repos/{owner}/{repo}/branches/{branch}")
     def get_branch(fake: FakeGitHub, request: Request) -> Reply:
         owner, name, branch = request.params["owner"], request.params["repo"], request.params["branch"]
@@ -250,7 +297,7 @@ def install(fake: FakeGitHub) -> None:
             {
                 "name": branch,
                 "commit": {"sha": sha, "url": f"{api}/commits/{sha}"},
-                "protected": False,
+                "protected": _protected(fake, owner, name, branch),
                 "_links": {
                     "self": f"{api}/branches/{branch}",
                     "html": f"https://github.invalid/{owner}/{name}/tree/{branch}",

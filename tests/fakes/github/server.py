@@ -1,4 +1,4 @@
-"""Core of the fake GitHub REST API: routing, auth, call log, outages, ETags, pages.
+"""Core of the fake GitHub REST API: routing, auth, call log, outages, rate limit, ETags, pages.
 
 Shapes follow GitHub's REST description (npm `@octokit/openapi`); only the
 fields goldenpath reads are guaranteed, plus the ones githubkit needs to parse.
@@ -6,7 +6,6 @@ fields goldenpath reads are guaranteed, plus the ones githubkit needs to parse.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import threading
@@ -15,7 +14,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+from fakes.github.ratelimit import RateLimit, exceeded, not_modified
+from fakes.github.ratelimit import etag as ratelimit_etag
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TOKEN = "ghs_fake-installation-token"
@@ -48,6 +50,7 @@ class Call:
     body: Any
     status: int
     authorization: str
+    headers: dict[str, str] = field(default_factory=dict)  # the request's, lower-case names
 
     @property
     def is_write(self) -> bool:
@@ -68,7 +71,11 @@ class FakeGitHub:
     `fail_writes_from = N` starts an outage: the Nth write and every later one
     answer 500, so a client retry cannot hide it. `faults` holds finer
     injections (a repo that always errors, a rate limit that resets): the
-    first that answers replaces the route's reply.
+    first that answers replaces the route's reply. `rate_limit` is the token's
+    budget (`ratelimit.py`: headers on every response, 304s free, 403 when
+    spent). `ignores_page = True` makes every listing answer its first page
+    whatever `page` asks, as a broken proxy might, while its `Link` still
+    offers a next page.
     """
 
     def __init__(self, *, git_root: Path | None = None, token: str = TOKEN) -> None:
@@ -78,6 +85,8 @@ class FakeGitHub:
         self.calls: list[Call] = []
         self.fail_writes_from: int | None = None
         self.faults: list[Fault] = []
+        self.rate_limit = RateLimit()
+        self.ignores_page = False
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -171,14 +180,23 @@ class FakeGitHub:
         split = urlsplit(http.path)
         path = unquote(split.path)
         query = {key: values[-1] for key, values in parse_qs(split.query).items()}
+        if self.ignores_page:
+            query.pop("page", None)
         length = int(http.headers.get("Content-Length") or 0)
         raw = http.rfile.read(length) if length else b""
         body = json.loads(raw) if raw else None
         headers = {key.lower(): value for key, value in http.headers.items()}
         authorization = headers.get("authorization", "")
-        reply = self._answer(method, path, query, body, headers, authorization)
         with self._lock:
-            self.calls.append(Call(method, path, query, body, reply.status, authorization))
+            spent = self.rate_limit.spent()
+        reply = (
+            Reply(*exceeded()) if spent else self._answer(method, path, query, body, headers, authorization)
+        )
+        with self._lock:
+            if reply.status != 304:
+                self.rate_limit.spend()
+            reply.headers = {**self.rate_limit.headers(), **reply.headers}
+            self.calls.append(Call(method, path, query, body, reply.status, authorization, headers))
         return reply
 
     def _answer(
@@ -206,28 +224,32 @@ class FakeGitHub:
             if route_method == method and match:
                 with self._lock:
                     reply = handler(self, Request(method, path, match.groupdict(), query, body, headers))
-                return _with_etag(reply, headers) if method == "GET" else reply
+                return self._conditional(reply, headers) if method == "GET" else reply
         return Reply(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
 
-
-def _with_etag(reply: Reply, headers: dict[str, str]) -> Reply:
-    """Conditional GETs, as GitHub answers them: 304 with no body when the ETag matches."""
-    if reply.status != 200:
-        return reply
-    etag = '"' + hashlib.sha256(json.dumps(reply.body, sort_keys=True).encode()).hexdigest()[:32] + '"'
-    if headers.get("if-none-match") == etag:
-        return Reply(304, None, {"ETag": etag})
-    return Reply(reply.status, reply.body, {"ETag": etag, **reply.headers})
+    def _conditional(self, reply: Reply, headers: dict[str, str]) -> Reply:
+        """A GET's validators, and 304 with no body (and no Link) when the request's conditions hold."""
+        if reply.status != 200:
+            return reply
+        validators = not_modified(reply, headers, self.token)
+        if validators is not None:
+            return Reply(304, None, validators)
+        return Reply(200, reply.body, {**reply.headers, "ETag": ratelimit_etag(reply.body, self.token)})
 
 
 def page(request: Request, items: list[Any], base_url: str) -> Reply:
-    """One page of `items` with GitHub's `per_page`/`page` parameters and Link header."""
+    """One page of `items` with GitHub's `per_page`/`page` parameters and Link header (other parameters kept)."""
     per_page = min(int(request.query.get("per_page", "30")), 100)
     number = max(int(request.query.get("page", "1")), 1)
     chunk = items[(number - 1) * per_page : number * per_page]
     links = []
+
+    def at(page_number: int) -> str:
+        query = urlencode({**request.query, "per_page": per_page, "page": page_number})
+        return f"{base_url}{request.path}?{query}"
+
     if number * per_page < len(items):
         last = (len(items) + per_page - 1) // per_page
-        links.append(f'<{base_url}{request.path}?per_page={per_page}&page={number + 1}>; rel="next"')
-        links.append(f'<{base_url}{request.path}?per_page={per_page}&page={last}>; rel="last"')
+        links.append(f'<{at(number + 1)}>; rel="next"')
+        links.append(f'<{at(last)}>; rel="last"')
     return Reply(200, chunk, {"Link": ", ".join(links)} if links else {})

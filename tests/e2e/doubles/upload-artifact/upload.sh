@@ -46,8 +46,14 @@ fi
 
 mkdir -p "$destination"
 for match in "${matches[@]}"; do
-  cp -R -- "$match" "$destination/"
-  echo "upload-artifact test double: ${match} -> ${destination}/$(basename -- "$match")"
+  if [[ -d "$match" ]]; then
+    # Like the real action, a directory is the artifact's root: its contents are uploaded.
+    cp -R -- "${match%/}/." "$destination/"
+    echo "upload-artifact test double: ${match} (its contents) -> ${destination}/"
+  else
+    cp -R -- "$match" "$destination/"
+    echo "upload-artifact test double: ${match} -> ${destination}/$(basename -- "$match")"
+  fi
 done
 echo "artifact-id=${NAME}" >> "$GITHUB_OUTPUT"
 echo "artifact-url=file://${destination}" >> "$GITHUB_OUTPUT"

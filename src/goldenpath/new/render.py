@@ -8,12 +8,10 @@ and the destination is left exactly as it was.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shlex
 import shutil
-import sys
 import tomllib
 import warnings
 from pathlib import Path
@@ -22,50 +20,16 @@ from typing import Any
 import yaml
 
 from goldenpath import __version__
-from goldenpath.console import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
+from goldenpath.checkout import CHECKOUT, is_template
+from goldenpath.errors import Refused, UsageError
 from goldenpath.git import GitError, git
-from goldenpath.naming import example_repo_name
 from goldenpath.project import ANSWERS_FILE, QUESTIONS, as_bool
 from goldenpath.refs import ReleaseTag, expected_ref
-from goldenpath.settings import DEFAULT_GITHUB_SERVER_URL, load_settings
+from goldenpath.settings import DEFAULT_GITHUB_SERVER_URL, SERVING_KIND, load_settings
 
-# A source checkout (or editable install) renders its own template; an installed
-# CLI renders the central repository at its own release tag.
-_CHECKOUT = Path(__file__).resolve().parents[2]
+NOTHING_WRITTEN = "nothing was written"
 # How copier words a refused answer: "Validation error for question 'team': ..."
 _COPIER_PREFIX = re.compile(r"^(?:Validation error for question|Invalid choice for) '(\w+)': ")
-
-
-class NewError(Exception):
-    """A refusal or usage error, already worded for a person; `code` is the exit code."""
-
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def register(commands: Any) -> None:
-    new = commands.add_parser(
-        "new",
-        help="render a new repository from the template (copier), with readable refusals",
-        description=__doc__,
-    )
-    new.add_argument("dest", nargs="?", help="directory to create (default: ./<repo_name>)")
-    new.add_argument(
-        "--data",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help=f"an answer, repeatable; questions: {', '.join(QUESTIONS)}",
-    )
-    new.add_argument("--defaults", action="store_true", help="take the default for every answer not given")
-    new.add_argument(
-        "--vcs-ref", help="template git ref (default: HEAD of a checkout, else this CLI's release tag)"
-    )
-    new.add_argument(
-        "--template", help="template source (default: this checkout, else the central repository)"
-    )
-    new.set_defaults(handler=_new)
 
 
 def parse_data(pairs: list[str], example_name: str) -> dict[str, Any]:
@@ -74,22 +38,20 @@ def parse_data(pairs: list[str], example_name: str) -> dict[str, Any]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise NewError(
-                f"--data {pair!r} is not KEY=VALUE; for example --data repo_name={example_name}", EXIT_USAGE
+            raise UsageError(
+                f"--data {pair!r} is not KEY=VALUE", f"for example --data repo_name={example_name}"
             )
         if key not in QUESTIONS:
-            raise NewError(
-                f"--data {key!r} is not a question; the questions are {', '.join(QUESTIONS)}", EXIT_USAGE
-            )
+            raise UsageError(f"--data {key!r} is not a question", f"the questions are {', '.join(QUESTIONS)}")
         if key in answers:
-            raise NewError(f"--data {key} is given twice; give each answer once", EXIT_USAGE)
+            raise UsageError(f"--data {key} is given twice", "give each answer once")
         answers[key] = value
     if "include_example" in answers:
         try:
             answers["include_example"] = as_bool(answers["include_example"])
         except ValueError as exc:
-            raise NewError(
-                f"include_example {exc}; for example --data include_example=false", EXIT_REFUSED
+            raise Refused(
+                f"include_example {exc}", f"for example --data include_example=false; {NOTHING_WRITTEN}"
             ) from exc
     return answers
 
@@ -98,8 +60,8 @@ def template_source(template: str | None, vcs_ref: str | None) -> tuple[str, str
     """Where to render from and at which ref."""
     if template:
         return template, vcs_ref or "HEAD"
-    if (_CHECKOUT / "copier.yml").is_file():
-        return str(_CHECKOUT), vcs_ref or "HEAD"
+    if is_template(CHECKOUT):
+        return str(CHECKOUT), vcs_ref or "HEAD"
     server = os.environ.get("GITHUB_SERVER_URL") or DEFAULT_GITHUB_SERVER_URL
     return load_settings().central_git_url(server), vcs_ref or expected_ref(__version__)
 
@@ -111,11 +73,24 @@ def one_paragraph(message: str) -> str:
     return "".join(
         line + ("" if index == len(lines) - 1 else " " if line.endswith((":", ".", "?", ";")) else "; ")
         for index, line in enumerate(lines)
-    )
+    ).rstrip(". ")
+
+
+def check_destination(dest: Path) -> None:
+    """`dest` must be creatable: missing, or an empty directory, under directories only."""
+    for parent in dest.absolute().parents:
+        if parent.exists() and not parent.is_dir():
+            raise UsageError(
+                f"cannot create {dest}: {parent} is a file, not a directory", "choose another DEST"
+            )
+    if dest.exists() and not dest.is_dir():
+        raise UsageError(f"{dest} is a file", f"choose a new directory; {NOTHING_WRITTEN}")
+    if dest.is_dir() and any(dest.iterdir()):
+        raise Refused(f"{dest} already exists and is not empty", f"choose a new directory; {NOTHING_WRITTEN}")
 
 
 def render(dest: Path, answers: dict[str, Any], defaults: bool, source: str, vcs_ref: str) -> None:
-    """Render with copier; on any refusal, leave `dest` as it was and raise `NewError`."""
+    """Render with copier; on any refusal, leave `dest` as it was and raise in the error model."""
     import copier  # loaded here: every other command starts without it
     from copier.errors import (
         CopierAnswersInterrupt,
@@ -124,9 +99,8 @@ def render(dest: Path, answers: dict[str, Any], defaults: bool, source: str, vcs
         UserMessageError,
     )
 
+    check_destination(dest)
     existed = dest.exists()
-    if existed and any(dest.iterdir()):
-        raise NewError(f"{dest} already exists and is not empty; choose a new directory", EXIT_REFUSED)
     try:
         with warnings.catch_warnings():
             # Rendering a checkout's uncommitted changes is what a template author wants here.
@@ -134,17 +108,18 @@ def render(dest: Path, answers: dict[str, Any], defaults: bool, source: str, vcs
             copier.run_copy(
                 source, dest, data=answers, defaults=defaults, vcs_ref=vcs_ref, unsafe=True, quiet=True
             )
-    except (ValueError, InteractiveSessionError, CopierAnswersInterrupt, UserMessageError) as exc:
+    except (ValueError, InteractiveSessionError, CopierAnswersInterrupt, UserMessageError, OSError) as exc:
         _empty_again(dest, existed)
         if isinstance(exc, InteractiveSessionError):
-            raise NewError(
-                "some answers are missing and there is no terminal to ask them; give them with "
-                "--data KEY=VALUE or take the defaults with --defaults",
-                EXIT_USAGE,
+            raise UsageError(
+                "some answers are missing and there is no terminal to ask them",
+                f"give them with --data KEY=VALUE or take the defaults with --defaults; {NOTHING_WRITTEN}",
             ) from exc
         if isinstance(exc, CopierAnswersInterrupt):
-            raise NewError("interrupted", EXIT_REFUSED) from exc
-        raise NewError(one_paragraph(str(exc)), EXIT_REFUSED) from exc
+            raise Refused("interrupted", NOTHING_WRITTEN) from exc
+        if isinstance(exc, OSError):
+            raise UsageError(f"cannot write {dest}: {exc.strerror or exc}", NOTHING_WRITTEN) from exc
+        raise Refused(one_paragraph(str(exc)), NOTHING_WRITTEN) from exc
 
 
 def record_nearest_release(dest: Path, source: str, vcs_ref: str) -> str:
@@ -199,15 +174,20 @@ def _install_step() -> str:
 
 
 def next_steps(dest: Path, source: str) -> str:
-    """What to type next, in order; the MLflow line only for a repo with the example pipeline."""
+    """What to type next, in order; the MLflow line only with the example pipeline, scoring only when serving."""
     answers = yaml.safe_load((dest / ".copier-answers.yml").read_text(encoding="utf-8"))
+    repo = answers["repo_name"]
     steps = [
         f"Created {dest} from {source}. Next:",
         f"  cd {shlex.quote(str(dest))}",
         _install_step(),
         "  poetry run pytest",
-        f"  poetry run {answers['repo_name']}        # runs the pipeline locally",
+        f"  poetry run {repo}        # runs the pipeline locally",
     ]
+    if answers.get("project_kind") == SERVING_KIND:
+        steps.append(
+            f"  poetry run {repo} --score <model_uri>   # scores as the endpoint would; the run prints model_uri"
+        )
     if answers.get("include_example"):
         steps.append(
             "  poetry run mlflow ui --backend-store-uri sqlite:///mlflow.db"
@@ -219,23 +199,3 @@ def next_steps(dest: Path, source: str) -> str:
         "workspace: databricks bundle deploy -t dev",
     ]
     return "\n".join(steps)
-
-
-def _new(args: argparse.Namespace) -> int:
-    try:
-        example_name = example_repo_name(load_settings())
-        answers = parse_data(args.data, example_name)
-        if args.dest is None and "repo_name" not in answers:
-            raise NewError(
-                f"give DEST or --data repo_name=<name>, e.g. --data repo_name={example_name}", EXIT_USAGE
-            )
-        dest = Path(args.dest if args.dest is not None else answers["repo_name"])
-        source, vcs_ref = template_source(args.template, args.vcs_ref)
-        render(dest, answers, args.defaults, source, vcs_ref)
-    except NewError as exc:
-        print(f"goldenpath new: {str(exc).rstrip('. ')}. Nothing was written.", file=sys.stderr)
-        return exc.code
-    if note := record_nearest_release(dest, source, vcs_ref):
-        print(f"goldenpath new: {note}", file=sys.stderr)
-    print(next_steps(dest, f"{source}@{vcs_ref}"))
-    return EXIT_OK

@@ -4,22 +4,25 @@ Data scientists rename things by hand; this check (a pre-commit hook and a
 step of the central test workflow) catches a package directory, job, tag or
 Unity Catalog name that no longer matches the repo name, and says where, as
 `file:line: rule: message`. In a serving repo it also checks the serving
-wiring: the endpoint's name, its cost tags and its inference table.
+wiring: the endpoint's name, its cost tags and its inference table. The
+bundle files are the ones the Databricks CLI loads (`goldenpath.bundle`):
+`databricks.yml` and every file its `include:` names.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from goldenpath.bundle import BUNDLE_FILE, Bundle, YamlFile, checkout_files, flag_value, line_of, read_bundle
 from goldenpath.check.ab import check_ab
 from goldenpath.check.monitoring import check_monitoring
+from goldenpath.errors import UsageError
+from goldenpath.github.client import repository_from_environ
 from goldenpath.naming import (
     REQUIRED_TAGS,
     DerivedNames,
@@ -31,7 +34,6 @@ from goldenpath.naming import (
 from goldenpath.settings import SERVING_KIND, Settings
 
 ANSWERS_FILE = ".copier-answers.yml"
-BUNDLE_FILE = "databricks.yml"
 
 
 @dataclass(frozen=True)
@@ -45,100 +47,119 @@ class Finding:
         return f"{self.path}:{self.line}: {self.rule}: {self.message}"
 
 
-class _YamlDoc:
-    """A YAML file parsed twice: plain data, and nodes that remember line numbers."""
+@dataclass
+class RepoCheck:
+    """What was checked in one repository, and every disagreement found."""
 
-    def __init__(self, root: Path, relpath: str) -> None:
-        self.relpath = relpath
-        text = (root / relpath).read_text(encoding="utf-8")
-        self.data: Any = yaml.safe_load(text) or {}
-        self._node = yaml.compose(text)
+    repo: str
+    findings: list[Finding] = dataclasses.field(default_factory=list)
+    checked: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        return f"names agree with the convention ({'; '.join(self.checked)})"
+
+
+@dataclass
+class _Doc:
+    """A bundle or answers file as check_monitoring reads it: where a key is, and a finding there."""
+
+    relpath: str
+    file: YamlFile
 
     def get(self, *keys: str) -> Any:
-        node: Any = self.data
-        for key in keys:
-            if not isinstance(node, dict) or key not in node:
-                return None
-            node = node[key]
-        return node
+        return self.file.get(*keys)
 
     def line(self, *keys: str) -> int:
-        """1-based line of the value at `keys`, or of the deepest key that exists."""
-        node, line = self._node, 1
-        for key in keys:
-            if not isinstance(node, yaml.MappingNode):
-                break
-            match = next(((k, v) for k, v in node.value if k.value == key), None)
-            if match is None:
-                break
-            node, line = match[1], match[1].start_mark.line + 1
-        return line
+        return self.file.line(*keys)
 
     def finding(self, keys: tuple[str, ...], rule: str, message: str) -> Finding:
-        return Finding(self.relpath, self.line(*keys), rule, message)
+        return Finding(self.relpath, self.file.line(*keys), rule, message)
 
 
 def check_repo(path: str | os.PathLike[str], settings: Settings) -> list[Finding]:
     """Every disagreement between the repo's names and the convention."""
+    return inspect_repo(path, settings).findings
+
+
+def inspect_repo(path: str | os.PathLike[str], settings: Settings) -> RepoCheck:
+    """Check the repo's names, saying what was checked."""
     root = Path(path)
+    if not root.is_dir():
+        raise UsageError(f"{root} is not a directory", "give the path of a generated repository")
     repo_name, where = _repo_name(root)
+    result = RepoCheck(repo_name)
     problems = check_repo_name(repo_name, settings)
     if problems:
-        return [
+        result.findings = [
             Finding(where[0], where[1], p.rule, f"repo name {repo_name!r}: {p.message}") for p in problems
         ]
+        return result
     names = derive_names(repo_name, settings)
-    findings = _check_package(root, names) + _check_entry_point(root, names)
-    bundle_files = [
-        BUNDLE_FILE,
-        *sorted(p.relative_to(root).as_posix() for p in root.glob("resources/*.yml")),
-    ]
-    endpoints = 0
-    docs = []
-    for relpath in bundle_files:
-        if (root / relpath).is_file():
-            doc = _YamlDoc(root, relpath)
-            docs.append(doc)
-            findings += _check_bundle_file(doc, names, settings)
-            findings += _check_serving(doc, names, settings)
-            endpoints += len(doc.get("resources", "model_serving_endpoints") or {})
-        elif relpath == BUNDLE_FILE:
-            findings.append(Finding(relpath, 1, "bundle", f"{BUNDLE_FILE} is missing"))
-    answers = _YamlDoc(root, ANSWERS_FILE) if (root / ANSWERS_FILE).is_file() else None
-    findings += check_monitoring(docs, answers, names, settings)
-    kind, kind_line = _project_kind(root)
-    if kind == SERVING_KIND and not endpoints:
-        findings.append(
-            Finding(
-                ANSWERS_FILE,
-                kind_line,
-                "serving-endpoint",
-                f"project_kind is {SERVING_KIND!r} but no bundle file declares "
-                f"resources.model_serving_endpoints; expected {names.endpoint_name!r} in resources/serving.yml",
-            )
+    result.findings = _check_package(root, names) + _check_entry_point(root, names)
+    result.checked += [f"package src/{names.package}", f"entry point {names.repo}"]
+    bundle = read_bundle(checkout_files(root))
+    if bundle is None:
+        result.findings.append(Finding(BUNDLE_FILE, 1, "bundle", f"{BUNDLE_FILE} is missing"))
+        return result
+    result.findings += [Finding(BUNDLE_FILE, 1, "bundle", problem) for problem in bundle.problems]
+    for file in bundle.files:
+        result.findings += _check_bundle_file(file, names, settings)
+        result.findings += _check_serving(file, names, settings)
+    result.findings += _check_kind(root, bundle, names)
+    answers = _answers(root)
+    docs = [_Doc(file.path, file) for file in bundle.files]
+    answers_doc = _Doc(answers.path, answers) if answers else None
+    result.findings += check_monitoring(docs, answers_doc, names, settings)
+    if answers is not None and answers.get("project_kind") == SERVING_KIND:
+        result.findings += [Finding(*found) for found in check_ab(root)]
+    jobs, endpoints = len(bundle.declared("jobs")), len(bundle.declared("model_serving_endpoints"))
+    result.checked.append(
+        f"{len(bundle.files)} bundle file(s): {', '.join(file.path for file in bundle.files)}; "
+        f"{jobs} job(s), {endpoints} serving endpoint(s)"
+    )
+    return result
+
+
+def _check_kind(root: Path, bundle: Bundle, names: DerivedNames) -> list[Finding]:
+    """A serving repo (by its answers file) declares its endpoint in some bundle file."""
+    answers = _answers(root)
+    if (
+        answers is None
+        or answers.get("project_kind") != SERVING_KIND
+        or bundle.declared("model_serving_endpoints")
+    ):
+        return []
+    return [
+        Finding(
+            ANSWERS_FILE,
+            answers.line("project_kind"),
+            "serving-endpoint",
+            f"project_kind is {SERVING_KIND!r} but no bundle file declares "
+            f"resources.model_serving_endpoints; expected {names.endpoint_name!r} in resources/serving.yml",
         )
-    findings += [Finding(*found) for found in check_ab(root)] if kind == SERVING_KIND else []
-    return findings
+    ]
 
 
-def _project_kind(root: Path) -> tuple[str | None, int]:
-    """The kind recorded in the answers file, if any (repos made before kinds existed are batch)."""
-    if not (root / ANSWERS_FILE).is_file():
-        return None, 0
-    answers = _YamlDoc(root, ANSWERS_FILE)
-    return answers.get("project_kind"), answers.line("project_kind")
+def _answers(root: Path) -> YamlFile | None:
+    """The answers file, if any (repos made before kinds existed are batch)."""
+    path = root / ANSWERS_FILE
+    return YamlFile.parse(ANSWERS_FILE, path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 def _repo_name(root: Path) -> tuple[str, tuple[str, int]]:
     """In CI the real GitHub name wins; locally the answers file, else the folder."""
-    github_repository = os.environ.get("GITHUB_REPOSITORY", "")
-    if "/" in github_repository:
-        return github_repository.split("/", 1)[1], ("GITHUB_REPOSITORY", 0)
-    if (root / ANSWERS_FILE).is_file():
-        answers = _YamlDoc(root, ANSWERS_FILE)
-        if answers.get("repo_name"):
-            return str(answers.get("repo_name")), (ANSWERS_FILE, answers.line("repo_name"))
+    repository = repository_from_environ()
+    if repository is not None:
+        return repository[1], ("GITHUB_REPOSITORY", 0)
+    answers = _answers(root)
+    if answers is not None and answers.get("repo_name"):
+        return str(answers.get("repo_name")), (ANSWERS_FILE, answers.line("repo_name"))
     return root.resolve().name, (".", 0)
+
+
+def _finding(file: YamlFile, keys: tuple[str, ...], rule: str, message: str) -> Finding:
+    return Finding(file.path, file.line(*keys), rule, message)
 
 
 def _check_package(root: Path, names: DerivedNames) -> list[Finding]:
@@ -147,9 +168,8 @@ def _check_package(root: Path, names: DerivedNames) -> list[Finding]:
         return []
     found = sorted(p.name for p in (root / "src").glob("*/__init__.py") for p in [p.parent])
     pyproject = root / "pyproject.toml"
-    line = (
-        _line_of(pyproject, rf'include\s*=\s*"{re.escape(found[0])}"') if found and pyproject.is_file() else 1
-    )
+    text = pyproject.read_text(encoding="utf-8") if found and pyproject.is_file() else ""
+    line = (line_of(text, f'include = "{found[0]}"') if found else None) or 1
     return [
         Finding(
             "pyproject.toml",
@@ -172,7 +192,7 @@ def _check_entry_point(root: Path, names: DerivedNames) -> list[Finding]:
     return [
         Finding(
             "pyproject.toml",
-            _line_of(pyproject, r"^\[project\.scripts\]"),
+            line_of(pyproject.read_text(encoding="utf-8"), "[project.scripts]") or 1,
             "entry-point",
             f"[project.scripts] has no {names.repo!r}, the entry point the Databricks job calls; "
             f"found {', '.join(repr(s) for s in scripts) or 'none'}",
@@ -180,13 +200,15 @@ def _check_entry_point(root: Path, names: DerivedNames) -> list[Finding]:
     ]
 
 
-def _check_bundle_file(doc: _YamlDoc, names: DerivedNames, settings: Settings) -> list[Finding]:
+def _check_bundle_file(doc: YamlFile, names: DerivedNames, settings: Settings) -> list[Finding]:
     findings: list[Finding] = []
 
     def expect(keys: tuple[str, ...], expected: str, rule: str) -> None:
         actual = doc.get(*keys)
         if actual is not None and actual != expected:
-            findings.append(doc.finding(keys, rule, f"{'.'.join(keys)} is {actual!r}, expected {expected!r}"))
+            findings.append(
+                _finding(doc, keys, rule, f"{'.'.join(keys)} is {actual!r}, expected {expected!r}")
+            )
 
     expect(("bundle", "name"), names.repo, "bundle-name")
     expect(("variables", "schema", "default"), names.uc_schema, "uc-schema")
@@ -208,7 +230,7 @@ def _check_bundle_file(doc: _YamlDoc, names: DerivedNames, settings: Settings) -
                 if wheel and wheel.get(field) != expected:
                     findings.append(
                         Finding(
-                            doc.relpath,
+                            doc.path,
                             doc.line("resources", "jobs", key, "tasks"),
                             rule,
                             f"task {index} python_wheel_task.{field} is {wheel.get(field)!r}, expected {expected!r}",
@@ -218,7 +240,7 @@ def _check_bundle_file(doc: _YamlDoc, names: DerivedNames, settings: Settings) -
             if endpoint is not None and endpoint != names.endpoint_name:
                 findings.append(
                     Finding(
-                        doc.relpath,
+                        doc.path,
                         doc.line("resources", "jobs", key, "tasks"),
                         "endpoint-name",
                         f"task {index} rolls out to --endpoint {endpoint!r}, expected {names.endpoint_name!r}",
@@ -227,13 +249,7 @@ def _check_bundle_file(doc: _YamlDoc, names: DerivedNames, settings: Settings) -
     return findings
 
 
-def flag_value(parameters: list[Any], flag: str) -> str | None:
-    """The value after `flag` in a wheel task's parameters, if the flag is there."""
-    values = [str(p) for p in parameters]
-    return values[values.index(flag) + 1] if flag in values[:-1] else None
-
-
-def _check_serving(doc: _YamlDoc, names: DerivedNames, settings: Settings) -> list[Finding]:
+def _check_serving(doc: YamlFile, names: DerivedNames, settings: Settings) -> list[Finding]:
     """A serving endpoint: its derived name, the jobs' cost tags, and requests logged to a table."""
     findings: list[Finding] = []
     for key, endpoint in (doc.get("resources", "model_serving_endpoints") or {}).items():
@@ -241,7 +257,8 @@ def _check_serving(doc: _YamlDoc, names: DerivedNames, settings: Settings) -> li
         name = endpoint.get("name")
         if name != names.endpoint_name:
             findings.append(
-                doc.finding(
+                _finding(
+                    doc,
                     (*keys, "name"),
                     "endpoint-name",
                     f"{'.'.join((*keys, 'name'))} is {name!r}, expected {names.endpoint_name!r}",
@@ -253,7 +270,8 @@ def _check_serving(doc: _YamlDoc, names: DerivedNames, settings: Settings) -> li
         findings += _check_tags(doc, (*keys, "tags"), label, tags, settings)
         if "project" in tags and tags["project"] != names.repo:
             findings.append(
-                doc.finding(
+                _finding(
+                    doc,
                     (*keys, "tags"),
                     "tag-project",
                     f"{label} tag project is {tags['project']!r}, expected {names.repo!r}",
@@ -263,7 +281,8 @@ def _check_serving(doc: _YamlDoc, names: DerivedNames, settings: Settings) -> li
     for key, model in (doc.get("resources", "registered_models") or {}).items():
         if model.get("name") not in (names.uc_model, "${var.model_name}"):
             findings.append(
-                doc.finding(
+                _finding(
+                    doc,
                     ("resources", "registered_models", key, "name"),
                     "uc-model",
                     f"registered model {key!r} is named {model.get('name')!r}, expected {names.uc_model!r}",
@@ -273,7 +292,7 @@ def _check_serving(doc: _YamlDoc, names: DerivedNames, settings: Settings) -> li
 
 
 def _check_inference_table(
-    doc: _YamlDoc, keys: tuple[str, ...], endpoint: dict[str, Any], names: DerivedNames
+    doc: YamlFile, keys: tuple[str, ...], endpoint: dict[str, Any], names: DerivedNames
 ) -> list[Finding]:
     """Every request and response must land in the project's schema: AI Gateway or auto_capture_config."""
     gateway = (endpoint.get("ai_gateway") or {}).get("inference_table_config")
@@ -281,7 +300,8 @@ def _check_inference_table(
     table, where = (gateway, (*keys, "ai_gateway")) if gateway else (legacy, (*keys, "config"))
     if not isinstance(table, dict) or table.get("enabled") is not True:
         return [
-            doc.finding(
+            _finding(
+                doc,
                 where,
                 "inference-table",
                 f"endpoint {keys[-1]!r} logs no requests: enable ai_gateway.inference_table_config "
@@ -298,7 +318,8 @@ def _check_inference_table(
         options = allowed if isinstance(allowed, tuple) else (allowed,)
         if table.get(field) not in options:
             findings.append(
-                doc.finding(
+                _finding(
+                    doc,
                     where,
                     "inference-table",
                     f"endpoint {keys[-1]!r} inference table {field} is {table.get(field)!r}, expected {options[0]!r}",
@@ -308,32 +329,28 @@ def _check_inference_table(
 
 
 def _check_tags(
-    doc: _YamlDoc, keys: tuple[str, ...], owner: str, tags: dict[str, Any], settings: Settings
+    doc: YamlFile, keys: tuple[str, ...], owner: str, tags: dict[str, Any], settings: Settings
 ) -> list[Finding]:
     findings = [
-        doc.finding(keys, "tag-missing", f"{owner} has no {tag!r} tag")
+        _finding(doc, keys, "tag-missing", f"{owner} has no {tag!r} tag")
         for tag in REQUIRED_TAGS
         if tag not in tags
     ]
     for tag, value in tags.items():
         findings += [
-            doc.finding((*keys, tag), p.rule, f"tag {tag}: {p.message}") for p in check_tag_value(str(value))
+            _finding(doc, (*keys, tag), p.rule, f"tag {tag}: {p.message}")
+            for p in check_tag_value(str(value))
         ]
     team = tags.get("team")
     if team is not None and team not in settings.teams:
         findings.append(
-            doc.finding((*keys, "team"), "tag-team", f"team {team!r} is not one of {sorted(settings.teams)}")
+            _finding(
+                doc, (*keys, "team"), "tag-team", f"team {team!r} is not one of {sorted(settings.teams)}"
+            )
         )
     if "cost_center" in tags:
         findings += [
-            doc.finding((*keys, "cost_center"), f"tag-{p.rule}", p.message)
+            _finding(doc, (*keys, "cost_center"), f"tag-{p.rule}", p.message)
             for p in check_cost_center(str(tags["cost_center"]), settings)
         ]
     return findings
-
-
-def _line_of(path: Path, pattern: str) -> int:
-    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if re.search(pattern, text):
-            return number
-    return 1

@@ -14,11 +14,12 @@ from typing import Any
 
 import yaml
 
+from goldenpath.errors import UsageError
 from goldenpath.git import GitError, commit_of, git
 from goldenpath.project import ANSWERS_FILE, answers_file_text
 
 
-class RenderError(Exception):
+class RenderError(UsageError):
     """The template cannot be rendered as asked (missing ref, not a checkout, copier failed)."""
 
 

@@ -1,0 +1,150 @@
+"""Time to failure of every command that talks to a service, against a host that is down.
+
+Run: .venv/bin/python benchmarks/time_to_failure.py [--bound SECONDS] [--only WORD]
+Prints figures; asserts nothing. Each command runs as a person runs it (the
+installed CLI, a fresh process) twice: against a loopback port nothing listens
+on (the connection is refused at once) and against a host that accepts the
+connection and never answers (a hung server or a dropped route). The goal: an
+answer in under 30 s, naming the host, with exit 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from goldenpath.settings import load_settings
+from rendering import BIN, EXAMPLE_ANSWERS, REPO_ROOT, git, render
+
+SETTINGS = load_settings()
+NAME = str(EXAMPLE_ANSWERS["repo_name"])
+
+
+@contextmanager
+def refusing() -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    yield f"127.0.0.1:{port}"
+
+
+@contextmanager
+def silent() -> Iterator[str]:
+    """Accepts every connection, reads nothing, answers nothing."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+        for connection in held:
+            connection.close()
+
+
+def commands(repo: Path, answers: Path) -> dict[str, tuple[list[str], str]]:
+    """Command line and the service it talks to (`databricks`, `github`, `git`)."""
+    path = ["--path", str(repo)]
+    return {
+        "databricks preflight": (["databricks", "preflight", "--target", "acc", *path], "databricks"),
+        "databricks verify": (
+            ["databricks", "verify", "--target", "acc", "--git-sha", "abc1234", "--version", "0.1.0", *path],
+            "databricks",
+        ),
+        "databricks smoke": (["databricks", "smoke", "--target", "acc", *path], "databricks"),
+        "databricks trace": (["databricks", "trace", "abc1234", *path], "databricks"),
+        "trace": (["trace", "abc1234", *path], "databricks"),
+        "create-repo": (
+            ["create-repo", NAME, "--team", "ds-rtl", "--requester", "alice", "--vcs-ref", "HEAD"],
+            "github",
+        ),
+        "fleet": (["fleet"], "github"),
+        "update --open-pr": (["update", "--open-pr", *path], "github"),
+        "update --check": (["update", "--check", "--path", str(answers)], "git"),
+        "release publish": (["release", "publish", "--tag", "v1.0.0", "--root", str(REPO_ROOT)], "git"),
+        "release rollback": (["release", "rollback", "--to", "v1.0.0", "--root", str(REPO_ROOT)], "git"),
+    }
+
+
+def environment(service: str, host: str, bound: str | None, answers: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABRICKS_", "GITHUB_", "GOLDENPATH_"))}
+    env["DATABRICKS_CONFIG_FILE"] = os.devnull
+    if bound:
+        env["GOLDENPATH_REQUEST_TIMEOUT"] = bound
+    url = f"http://{host}"
+    if service == "databricks":
+        env |= {"DATABRICKS_HOST": url, "DATABRICKS_TOKEN": "dapi-x"}
+    else:
+        env |= {
+            "GITHUB_TOKEN": "ghs_x",
+            "GITHUB_API_URL": url,
+            "GITHUB_SERVER_URL": url,
+            "GITHUB_REPOSITORY": SETTINGS.central_slug if service == "git" else f"{SETTINGS.org}/{NAME}",
+        }
+    (answers / ".copier-answers.yml").write_text(
+        f"_commit: v1.0.0\n_src_path: {url}/{SETTINGS.central_slug}.git\n"
+    )
+    return env
+
+
+def time_one(argv: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+    start = time.perf_counter()
+    done = subprocess.run(
+        [str(BIN / "goldenpath"), *argv], env=env, capture_output=True, text=True, check=False
+    )
+    last = (done.stderr.strip().splitlines() or [""])[-1]
+    return time.perf_counter() - start, done.returncode, last
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bound", help="GOLDENPATH_REQUEST_TIMEOUT for the runs (default: the CLI's own)")
+    parser.add_argument("--only", default="", help="only the commands whose name contains this word")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        repo = render(Path(scratch))
+        git(repo, "init", "-q", "-b", "main")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "Generated")
+        answers = Path(scratch) / "answers"
+        answers.mkdir()
+        print(f"time to failure against a dead host (bound: {args.bound or 'default'})")
+        print(f"{'command':22} {'refused':>14} {'never answers':>16}  message (never answers)")
+        for name, (argv, service) in commands(repo, answers).items():
+            if args.only not in name:
+                continue
+            figures = []
+            for host_kind in (refusing, silent):
+                with host_kind() as host:
+                    seconds, code, last = time_one(argv, environment(service, host, args.bound, answers))
+                    figures.append((seconds, code, last, host))
+            (refused, refused_code, _, _), (hung, hung_code, message, host) = figures
+            named = "names host" if host in message else "HOST NOT NAMED"
+            print(
+                f"{name:22} {refused:8.1f}s (x{refused_code}) {hung:9.1f}s (x{hung_code})  {named}: {message[:70]}"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""`goldenpath create-repo`: a valid name becomes a protected, wired, deployable repository."""

@@ -1,0 +1,1 @@
+"""`goldenpath new`: render a new repository with copier, refusing bad answers in plain words."""

@@ -1,0 +1,1 @@
+"""`goldenpath update`: bring a generated repository to a newer template release, and its pull request."""
