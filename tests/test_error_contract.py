@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_cli_help import COMMANDS, subcommands
+from test_cli_help import COMMANDS
 
 from fakes.databricks import FakeWorkspaceServer
 from fakes.github import FakeGitHub, start_fake_github
@@ -140,6 +140,8 @@ def usage_cases(w: World) -> dict[str, Case]:
         ),
         "create-repo": Case([*CREATE_REPO], 2, says="GITHUB_TOKEN"),
         "fleet": Case(["fleet", "--concurrency", "0"], 2, says="at least 1"),
+        "fleet merge": Case(["fleet", "merge", str(w.scratch / "missing.json")], 2, says="missing.json"),
+        "fleet plan": Case(["fleet", "plan"], 2, says="GITHUB_TOKEN"),
         "release verify": Case(
             ["release", "verify", "--tag", "v1.0.0", "--root", str(no_answers)], 2, says="goldenpath.yml"
         ),
@@ -203,6 +205,7 @@ def credential_cases(w: World) -> dict[str, Case]:
         },
         "create-repo": Case([*CREATE_REPO], 2, github, "refused the token"),
         "fleet": Case(["fleet"], 2, github, "refused the token"),
+        "fleet plan": Case(["fleet", "plan"], 2, github, "refused the token"),
         "release publish": Case(
             ["release", "publish", "--tag", "v1.0.0", "--root", str(REPO_ROOT)], 2, release
         ),
@@ -238,6 +241,7 @@ def unreachable_cases(w: World) -> dict[str, Case]:
         },
         "create-repo": Case([*CREATE_REPO], 3, github, host),
         "fleet": Case(["fleet"], 3, github, host),
+        "fleet plan": Case(["fleet", "plan"], 3, github, host),
         "release publish": Case(
             ["release", "publish", "--tag", "v1.0.0", "--root", str(REPO_ROOT)], 3, release, host
         ),
@@ -320,13 +324,15 @@ KINDS: dict[str, Callable[[World], dict[str, Case]]] = {
     "refusal": refusal_cases,
 }
 # Commands a kind cannot apply to: no service to refuse a credential or be down, nothing to refuse.
+LOCAL = {"new", "check-name", "check-repo", "pin-refs", "release verify", "release notes", "fleet merge"}
 NOT_APPLICABLE = {
-    "credential": {"new", "check-name", "check-repo", "pin-refs", "release verify", "release notes"},
-    "unreachable": {"new", "check-name", "check-repo", "pin-refs", "release verify", "release notes"},
+    "credential": LOCAL,
+    "unreachable": LOCAL,
     # Refusals of these are tested in their own files; `ab abort` with no test is done (exit 0), not refused.
-    "refusal": {"update", "fleet", "release rollback", "ab abort"},
+    "refusal": {"update", "fleet", "fleet merge", "fleet plan", "release rollback", "ab abort"},
 }
-LEAVES = sorted(name for name, command in COMMANDS.items() if not subcommands(command))
+# Every command that runs something: a leaf, or a command that also has subcommands (`fleet`).
+LEAVES = sorted(name for name, command in COMMANDS.items() if command.get_default("handler") is not None)
 CASE_IDS = [(kind, name) for kind in KINDS for name in LEAVES if name not in NOT_APPLICABLE.get(kind, set())]
 
 

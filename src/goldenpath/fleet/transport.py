@@ -72,14 +72,15 @@ class Meter:
 class CachingTransport(httpx.BaseTransport):
     """Conditional GETs from `store`, every response metered; shared by every worker's client.
 
-    httpx closes a client's transport when the client closes; this one outlives
-    the per-worker clients, so `close` does nothing and `shutdown` ends it.
+    httpx closes a client's transport when the client closes; the cache outlives
+    the per-worker clients, so `close` only closes the calling thread's
+    connections (the inner transport keeps them per thread) and `shutdown` the rest.
     """
 
-    def __init__(self, store: Store, meter: Meter, inner: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, store: Store, meter: Meter, inner: httpx.BaseTransport) -> None:
         self.store = store
         self.meter = meter
-        self.inner = inner or httpx.HTTPTransport(retries=0)
+        self.inner = inner
         self._fingerprints: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -118,7 +119,8 @@ class CachingTransport(httpx.BaseTransport):
         return response
 
     def close(self) -> None:
-        """Kept open for the other workers' clients: see the class docstring."""
+        """A worker's client is done: its thread's connections close (`bounded_transport` keeps them per thread)."""
+        self.inner.close()
 
     def shutdown(self) -> None:
         self.inner.close()
