@@ -186,4 +186,5 @@ def test_the_fleet_judges_a_job_in_the_second_folder(two_folder_repo: Path) -> N
     )
     verdict = traceable(Subject.of(facts, []))
     assert verdict.result == "pass", verdict.reason
-    assert {evidence.ref.split(":")[0] for evidence in verdict.evidence} == {"jobs/pipeline_job.yml"}
+    evidence = {evidence.ref.split(":")[0] for evidence in verdict.evidence}
+    assert evidence == {"jobs/pipeline_job.yml", "resources/monitoring.yml"}

@@ -135,7 +135,7 @@ def test_check_repo_says_what_it_checked_when_it_passes(tmp_path: Path) -> None:
     said = result.stdout
     assert f"{repo.name}: names agree with the convention" in said
     assert f"package src/{repo.name.replace('-', '_')}" in said and "databricks.yml" in said
-    assert "resources/pipeline_job.yml" in said and "1 job(s)" in said
+    assert "resources/pipeline_job.yml" in said and "2 job(s)" in said
 
 
 def test_a_team_refused_for_a_unit_is_pointed_at_that_units_teams() -> None:

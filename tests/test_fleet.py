@@ -177,8 +177,9 @@ def test_compliant_repo_passes_every_statement_with_evidence(scanned: Scanned) -
     assert maturity["29/33"]["evidence"][0]["ref"].startswith(".github/workflows/ci.yml:")
     assert maturity["32"]["evidence"][1]["detail"] == "coverage-threshold=80"
     assert maturity["37"]["reason"].endswith("Model card")
-    cost = maturity["39"]["evidence"][0]
-    assert cost["ref"].startswith("resources/pipeline_job.yml:")
+    refs = [evidence["ref"] for evidence in maturity["39"]["evidence"]]
+    assert [ref.split(":")[0] for ref in refs] == ["resources/monitoring.yml", "resources/pipeline_job.yml"]
+    cost = maturity["39"]["evidence"][1]  # every job: the monitoring job's, then the training job's
     assert "cost_center=CC-1234" in cost["detail"]
     assert cost["url"].startswith(
         f"https://github.invalid/{ORG}/{repo['name']}/blob/main/resources/pipeline_job.yml#L"

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from goldenpath.naming import MONITOR_COLUMNS, derive_names
+from goldenpath.project import drift_query
 from goldenpath.settings import load_settings
 from rendering import BIN, BUNDLE_SCHEMA, Rendered
 
@@ -37,6 +38,21 @@ def constants(path: Path) -> dict[str, Any]:
                 {target.id: node.value.value for target in node.targets if isinstance(target, ast.Name)}
             )
     return values
+
+
+def test_the_drift_query_reads_each_features_baseline_drift_in_the_newest_window() -> None:
+    query = drift_query("c.s.t_drift_metrics", SETTINGS.monitoring)
+    assert query.startswith(
+        "SELECT column_name AS feature, js_distance AS drift, window.start AS window_start "
+    )
+    assert query.count("FROM c.s.t_drift_metrics ") == 2
+    assert "drift_type = 'BASELINE' AND slice_key IS NULL AND granularity = '1 day'" in query
+    not_features = "':table', " + ", ".join(f"'{column}'" for column in MONITOR_COLUMNS.serving)
+    assert f"column_name NOT IN ({not_features})" in query
+    assert query.endswith(
+        "AND window.start = (SELECT max(window.start) FROM c.s.t_drift_metrics "
+        "WHERE drift_type = 'BASELINE' AND granularity = '1 day')"
+    )
 
 
 def test_every_rendered_bundle_validates_against_the_databricks_schema(

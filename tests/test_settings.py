@@ -121,6 +121,10 @@ def test_env_var_selects_another_file(tmp_path: Path, monkeypatch: pytest.Monkey
             "teams.ds-ecm.alerts.emails entry 'ecommerce-ml' is not an email address",
         ),
         (
+            ("      emails: [ecommerce-ml@example.com]", '      emails: ["oncall@${var.domain}.com"]'),
+            "teams.ds-ecm.alerts.emails entry 'oncall@${var.domain}.com' is not an email address",
+        ),
+        (
             ("      destinations: [00000000-0000-0000-0000-0000000d0004]", "      destinations: [slack]"),
             "teams.ds-sup.alerts.destinations entry 'slack' is not a notification destination id",
         ),

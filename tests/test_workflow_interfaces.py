@@ -216,29 +216,6 @@ def test_release_never_names_a_git_host_or_puts_a_token_in_a_command() -> None:
             assert "token" not in step.get("run", "").lower(), step["run"]
 
 
-def test_fleet_report_is_weekly_read_only_and_pages_are_opt_in() -> None:
-    workflow = load_yaml(REPO_ROOT / ".github/workflows/fleet-report.yml")
-    assert set(triggers(workflow)) == {"schedule", "workflow_dispatch"}
-    assert triggers(workflow)["workflow_dispatch"]["inputs"]["publish-pages"]["default"] is False
-    report = workflow["jobs"]["report"]
-    assert report["permissions"] == {"contents": "read"}
-    token = next(step for step in report["steps"] if step.get("id") == "app-token")
-    granted = {key: value for key, value in token["with"].items() if key.startswith("permission-")}
-    assert granted and set(granted.values()) == {"read"}
-    scan = next(step for step in report["steps"] if "goldenpath fleet" in step.get("run", ""))
-    assert {"--json", "--html", "--markdown"} <= set(scan["run"].split())
-    uploads = [
-        step for step in report["steps"] if step.get("uses", "").startswith("actions/upload-artifact@")
-    ]
-    assert uploads and uploads[0]["with"]["path"] == "fleet-report/"
-    pages = workflow["jobs"]["pages"]
-    assert pages["if"] == "needs.report.outputs.pages == 'true'"
-    assert (
-        report["env"]["PUBLISH_PAGES"]
-        == "${{ inputs.publish-pages == true || vars.FLEET_REPORT_PAGES == 'true' }}"
-    )
-
-
 def test_ci_runs_the_same_command_as_ci() -> None:
     job = load_yaml(REPO_ROOT / ".github/workflows/ci.yml")["jobs"]["test"]
     assert job["steps"][-1]["run"] == "bash .ci/run"

@@ -224,24 +224,8 @@ class Project:
         return self.monitoring.max_run_minutes * 60
 
     def drift_query(self, table: str) -> str:
-        """Each feature's drift from the baseline in the newest window of the drift-metrics `table`.
-
-        The drift alert evaluates it (the maximum against the threshold) and the
-        drift_check task reads the same rows, so both decide on the same numbers.
-        """
-        # Every value below is a derived name or a setting from a fixed list: nothing user-typed.
-        non_features = ", ".join(f"'{column}'" for column in (TABLE_LEVEL_COLUMN, *self.columns.serving))
-        granularity = self.monitoring.granularities[0]
-        latest = (
-            f"SELECT max(window.start) FROM {table} "  # noqa: S608
-            f"WHERE drift_type = 'BASELINE' AND granularity = '{granularity}'"
-        )
-        return (
-            f"SELECT column_name AS feature, {self.monitoring.drift_metric} AS drift, "  # noqa: S608
-            f"window.start AS window_start FROM {table} "
-            f"WHERE drift_type = 'BASELINE' AND slice_key IS NULL AND granularity = '{granularity}' "
-            f"AND column_name NOT IN ({non_features}) AND window.start = ({latest})"
-        )
+        """The drift query (`drift_query`) with this repo's monitoring settings."""
+        return drift_query(table, self.monitoring)
 
     @property
     def github_slug(self) -> str:
@@ -271,6 +255,27 @@ class Project:
                 "system": self.names.unit,
             },
         }
+
+
+def drift_query(table: str, monitoring: MonitoringDefaults) -> str:
+    """Each feature's drift from the baseline in the newest window of the drift-metrics `table`.
+
+    The drift alert evaluates it (the maximum against the threshold) and the
+    drift_check task reads the same rows, so both decide on the same numbers.
+    """
+    # Every value below is a derived name or a setting from a fixed list: nothing user-typed.
+    non_features = ", ".join(f"'{column}'" for column in (TABLE_LEVEL_COLUMN, *MONITOR_COLUMNS.serving))
+    granularity = monitoring.granularities[0]
+    latest = (
+        f"SELECT max(window.start) FROM {table} "  # noqa: S608
+        f"WHERE drift_type = 'BASELINE' AND granularity = '{granularity}'"
+    )
+    return (
+        f"SELECT column_name AS feature, {monitoring.drift_metric} AS drift, "  # noqa: S608
+        f"window.start AS window_start FROM {table} "
+        f"WHERE drift_type = 'BASELINE' AND slice_key IS NULL AND granularity = '{granularity}' "
+        f"AND column_name NOT IN ({non_features}) AND window.start = ({latest})"
+    )
 
 
 def answer_error(question: str, answers: dict[str, Any], settings: Settings) -> str:

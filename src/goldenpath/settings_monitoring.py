@@ -36,7 +36,7 @@ DRIFT_METRICS = (
 MAX_ALERT_DESTINATIONS = 3
 MAX_ALERT_EMAILS = 5
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 WAREHOUSE_ID = re.compile(r"[0-9a-f]{8,32}")
 # Quartz cron, as Databricks schedules take it: seconds minutes hours day-of-month month day-of-week [year].
 QUARTZ_FIELDS = (6, 7)

@@ -2,11 +2,10 @@
 
 The Databricks CLI is the fake from tests/e2e/doubles/setup-cli: it checks the
 bundle (schema, target, variables, wheel build), records each call and writes
-the jobs, monitor and drift alert into the fake Databricks workspace
-(tests/fakes/databricks/), so these tests see which commands the central
-workflow ran, for which target, with which credentials, that the monitoring
-resources were deployed, and that `goldenpath databricks preflight` and
-`verify` checked that workspace around the deploy. A run takes about 30 s.
+the job into the fake Databricks workspace (tests/fakes/databricks.py), so these
+tests see which commands the central workflow ran, for which target, with which
+credentials, and that `goldenpath databricks preflight` and `verify` ran against
+that workspace around the deploy. A run takes about 30 s.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ import pytest
 from e2e.harness import ActRun, GeneratedRepo, Harness
 from fakes.databricks import FakeWorkspaceServer
 from goldenpath.databricks.bundle import SERVING_INPUT_FILE
-from goldenpath.naming import DRIFT_CHECK_TASK, MONITOR_COLUMNS, derive_names
+from goldenpath.naming import derive_names
 
 pytestmark = pytest.mark.e2e
 
@@ -39,6 +38,9 @@ def fake_secrets(harness: Harness) -> dict[str, str]:
     return values
 
 
+PIPELINE_JOB = "rtl-forecasting-demand-weekly-pipeline"
+
+
 def bundle_calls(run: ActRun) -> list[list[str]]:
     return [call["argv"] for call in run.databricks_calls() if call["argv"][:1] == ["bundle"]]
 
@@ -53,41 +55,12 @@ def only_job(run: ActRun) -> str:
     return next(iter(run.jobs))
 
 
-def assert_monitoring_deployed(
-    run: ActRun, harness: Harness, environment: str, workspace: FakeWorkspaceServer, serving: bool = False
-) -> None:
-    """The deploy wrote the monitor, the drift alert and the monitoring job, and verify checked each."""
-    names = derive_names("rtl-forecasting-demand-weekly", harness.settings)
-    table = names.table_path(environment, names.monitored_table(serving))
-    # The deploy created the tables (goldenpath monitor prepare), then the monitor on one.
-    assert run.steps(only_job(run)).get("goldenpath monitor prepare") == "Success"
-    expected = MONITOR_COLUMNS.sql_types(serving)
-    assert workspace.workspace.tables.columns(table) == expected
-    monitor = workspace.workspace.monitors[table]
-    assert monitor["inference_log"]["prediction_col"] == MONITOR_COLUMNS.prediction
-    assert monitor["baseline_table_name"] == names.table_path(environment, names.baseline_table)
-    warehouse = harness.settings.environments[environment].warehouse_id
-    (alert,) = [a for a in workspace.workspace.alerts.values() if a["display_name"] == names.drift_alert_name]
-    assert alert["warehouse_id"] == warehouse and table + "_drift_metrics" in alert["query_text"]
-    jobs = {s["name"]: (job_id, s) for job_id, s in workspace.workspace.jobs.items()}
-    training_id, _ = jobs[names.job_name]
-    _, monitoring_job = jobs[names.monitoring_job_name]
-    (drift_check,) = [t for t in monitoring_job["tasks"] if t["task_key"] == DRIFT_CHECK_TASK]
-    assert str(training_id) in drift_check["python_wheel_task"]["parameters"]  # ${resources.jobs.pipeline.id}
-    job_lines = [line for line in run.text.splitlines() if line.startswith(f"[{only_job(run)}]")]
-    for check in ("warehouse", "warehouse-use", "output-schema"):  # preflight
-        assert any(f"ok   {check}: " in line for line in job_lines), check
-    summary = summary_of(run)  # verify prints JSON; its step summary lists every check
-    for check in ("monitor", "monitor-profile", "alert", "alert-destinations", "notifications"):
-        assert f"| {check} | ok: " in summary, check
-    assert f"| monitor | `{table}` (MONITOR_STATUS_ACTIVE) |" in summary
-
-
 def deployed_job(workspace: FakeWorkspaceServer, harness: Harness) -> dict[str, Any]:
+    """The training job (the bundle also deploys the scheduled monitoring job)."""
     (job,) = [
         s
         for s in workspace.workspace.jobs.values()
-        if s["tags"]["project"] == "rtl-forecasting-demand-weekly" and s["name"].endswith("-pipeline")
+        if s["tags"]["project"] == "rtl-forecasting-demand-weekly" and s["name"] == PIPELINE_JOB
     ]
     return job
 
@@ -148,7 +121,6 @@ def test_push_to_main_validates_checks_deploys_and_verifies_the_acc_target(
     ]
     assert sum("ok -- validation done" in line for line in job_lines) == 2
     assert any("Validation OK!" in line for line in job_lines)
-    assert_monitoring_deployed(deploy_push, harness, "acc", workspace)
 
 
 def summary_of(run: ActRun) -> str:
@@ -165,7 +137,7 @@ def test_deploy_summary_shows_the_verified_job(
     (job_id,) = [
         i
         for i, s in workspace.workspace.jobs.items()
-        if s["tags"]["env"] == "acc" and s["name"] == "rtl-forecasting-demand-weekly-pipeline"
+        if s["tags"]["env"] == "acc" and s["name"] == PIPELINE_JOB
     ]
     assert f"[rtl-forecasting-demand-weekly-pipeline]({workspace.url}/jobs/{job_id})" in summary
     assert f"`git_sha={deployable.head()}`" in summary
@@ -307,7 +279,6 @@ def test_a_serving_repo_deploys_through_the_same_caller_and_its_endpoint_answers
     ask_for_a_smoke_run(repo)
     run = harness.run(repo, WORKFLOW, "push", secrets=fake_secrets(harness))
     assert_deployed(run, harness, "acc", repo.head(), workspace, smoke_run=True)
-    assert_monitoring_deployed(run, harness, "acc", workspace, serving=True)
     assert (harness.settings.release_line, ".github/workflows/reusable-deploy.yml") in run.resolved(
         harness.settings.central_slug
     )

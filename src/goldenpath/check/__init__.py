@@ -1,1 +1,1 @@
-"""Checks of a generated repository: its names and wiring against the convention."""
+"""`goldenpath check-name` and `goldenpath check-repo`: a generated repository's names and wiring against the convention."""

@@ -4,61 +4,53 @@ resources/ab.yml must declare every experiment variable with defaults that run
 no test, each target section must name a target of the bundle and resolve to
 a well-formed test (`goldenpath.ab_config` holds the rules, shared with
 `goldenpath ab`), and the job's rollout task must pass the test to the
-endpoint. Findings are `(file, line, rule, message)`.
+endpoint.
 """
 
 from __future__ import annotations
 
 import itertools
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import yaml
 
 from goldenpath.ab_config import AB_FILE, VARIABLES, AbFileError, read_ab_file
+from goldenpath.bundle import YamlFile
+from goldenpath.check.findings import Finding
 
 BUNDLE_FILE = "databricks.yml"
 JOB_FILE = "resources/pipeline_job.yml"
 ROLLOUT_FLAGS = ("challenger", "percent", "salt", "key")
 
 
-class AbFinding(NamedTuple):
-    path: str
-    line: int
-    rule: str
-    message: str
-
-
-def check_ab(root: Path) -> list[AbFinding]:
+def check_ab(root: Path) -> list[Finding]:
     """Every way a serving repo's experiment config is malformed or not applied."""
     try:
         config = read_ab_file(root)
     except AbFileError as exc:
-        return [
-            AbFinding(AB_FILE, 1, "ab-config", f"{exc}; restore it from the template (goldenpath update)")
-        ]
-    text = (root / AB_FILE).read_text(encoding="utf-8")
-    node = yaml.compose(text)
+        return [Finding(AB_FILE, 1, "ab-config", f"{exc}; restore it from the template (goldenpath update)")]
+    file = YamlFile.parse(AB_FILE, (root / AB_FILE).read_text(encoding="utf-8"))
     findings = [
-        AbFinding(AB_FILE, _line(node, "variables", p.variable), "ab-variable", f"{p.variable} {p.message}")
+        Finding(AB_FILE, file.line("variables", p.variable), "ab-variable", f"{p.variable} {p.message}")
         for p in config.problems(None)
     ]
     targets = _bundle_targets(root)
     for target in config.targets:
         if targets and target not in targets:
             findings.append(
-                AbFinding(
+                Finding(
                     AB_FILE,
-                    _line(node, "targets", target),
+                    file.line("targets", target),
                     "ab-target",
                     f"targets.{target} is not a target of {BUNDLE_FILE} ({', '.join(targets)})",
                 )
             )
             continue
         findings += [
-            AbFinding(
+            Finding(
                 AB_FILE,
-                _line(node, "targets", target, "variables", p.variable),
+                file.line("targets", target, "variables", p.variable),
                 "ab-experiment",
                 f"{target}: {p.variable} {p.message}",
             )
@@ -67,7 +59,7 @@ def check_ab(root: Path) -> list[AbFinding]:
     return findings + _rollout(root)
 
 
-def _rollout(root: Path) -> list[AbFinding]:
+def _rollout(root: Path) -> list[Finding]:
     """The rollout task passes the test (`--ab-<name> ${var.ab_<name>}`), or the endpoint never serves it."""
     try:
         job = yaml.safe_load((root / JOB_FILE).read_text(encoding="utf-8")) or {}
@@ -87,9 +79,11 @@ def _rollout(root: Path) -> list[AbFinding]:
                 if (f"--ab-{name}", f"${{var.{VARIABLES[name]}}}") not in pairs
             ]
             if missing:
-                line = _line(yaml.compose((root / JOB_FILE).read_text(encoding="utf-8")), "resources", "jobs")
+                line = YamlFile.parse(JOB_FILE, (root / JOB_FILE).read_text(encoding="utf-8")).line(
+                    "resources", "jobs"
+                )
                 return [
-                    AbFinding(
+                    Finding(
                         JOB_FILE,
                         line,
                         "ab-rollout",
@@ -106,16 +100,3 @@ def _bundle_targets(root: Path) -> list[str]:
     except (OSError, yaml.YAMLError):
         return []
     return [str(name) for name in (loaded.get("targets") or {})] if isinstance(loaded, dict) else []
-
-
-def _line(node: yaml.Node | None, *keys: str) -> int:
-    """1-based line of the value at `keys`, or of the deepest key that exists."""
-    line = 1
-    for key in keys:
-        if not isinstance(node, yaml.MappingNode):
-            break
-        match = next(((k, v) for k, v in node.value if k.value == key), None)
-        if match is None:
-            break
-        node, line = match[1], match[0].start_mark.line + 1
-    return line

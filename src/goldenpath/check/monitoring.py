@@ -12,37 +12,28 @@ so a removed resource, or one pointing at another table or team, is reported as
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
+from goldenpath.bundle import YamlFile
+from goldenpath.check.findings import Finding, finding_at
 from goldenpath.naming import MONITOR_COLUMNS, DerivedNames
 from goldenpath.settings import SERVING_KIND, Settings
 from goldenpath.settings_monitoring import TeamAlerts
 
-F = TypeVar("F", covariant=True)
 # Where the template puts the schema of every table: the target's catalog and the project's schema.
 SCHEMA = "${var.catalog}.${var.schema}"
 DURATION_METRIC = "RUN_DURATION_SECONDS"
 JOB_EVENTS = ("on_failure", "on_duration_warning_threshold_exceeded")
 
 
-class YamlDoc(Protocol[F]):
-    """A parsed bundle or answers file that can say where a key is and make a finding there."""
-
-    relpath: str
-
-    def get(self, *keys: str) -> Any: ...
-    def line(self, *keys: str) -> int: ...
-    def finding(self, keys: tuple[str, ...], rule: str, message: str) -> F: ...
-
-
 def check_monitoring(
-    docs: Sequence[YamlDoc[F]], answers: YamlDoc[F] | None, names: DerivedNames, settings: Settings
-) -> list[F]:
+    docs: Sequence[YamlFile], answers: YamlFile | None, names: DerivedNames, settings: Settings
+) -> list[Finding]:
     """Every monitoring rule the bundle files `docs` break."""
     serving = answers is not None and answers.get("project_kind") == SERVING_KIND
     team = _team(docs, answers)
     alerts = settings.team_alerts.get(team) if team else None
-    findings: list[F] = []
+    findings: list[Finding] = []
     monitors = alert_count = 0
     for doc in docs:
         for key, monitor in (doc.get("resources", "quality_monitors") or {}).items():
@@ -57,7 +48,8 @@ def check_monitoring(
         where = ("include_example",)
         if not monitors:
             findings.append(
-                answers.finding(
+                finding_at(
+                    answers,
                     where,
                     "monitor-missing",
                     "the example pipeline writes predictions but no bundle file declares "
@@ -67,7 +59,8 @@ def check_monitoring(
             )
         if not alert_count:
             findings.append(
-                answers.finding(
+                finding_at(
+                    answers,
                     where,
                     "alert-missing",
                     "no bundle file declares resources.alerts; expected the drift alert "
@@ -77,7 +70,7 @@ def check_monitoring(
     return findings
 
 
-def _team(docs: Sequence[YamlDoc[F]], answers: YamlDoc[F] | None) -> str | None:
+def _team(docs: Sequence[YamlFile], answers: YamlFile | None) -> str | None:
     """The owning team: the answers file's, else the jobs' team tag."""
     if answers is not None and answers.get("team"):
         return str(answers.get("team"))
@@ -90,15 +83,15 @@ def _team(docs: Sequence[YamlDoc[F]], answers: YamlDoc[F] | None) -> str | None:
 
 
 def _check_monitor(
-    doc: YamlDoc[F],
+    doc: YamlFile,
     key: str,
     monitor: dict[str, Any],
     names: DerivedNames,
     serving: bool,
     alerts: TeamAlerts | None,
-) -> list[F]:
+) -> list[Finding]:
     keys = ("resources", "quality_monitors", key)
-    findings: list[F] = []
+    findings: list[Finding] = []
     expected = {
         "table_name": f"{SCHEMA}.{names.monitored_table(serving)}",
         "baseline_table_name": f"{SCHEMA}.{names.baseline_table}",
@@ -107,7 +100,8 @@ def _check_monitor(
     for field, wanted in expected.items():
         if monitor.get(field) != wanted:
             findings.append(
-                doc.finding(
+                finding_at(
+                    doc,
                     (*keys, field),
                     "monitor-table",
                     f"monitor {key!r} {field} is {monitor.get(field)!r}, expected {wanted!r}",
@@ -123,7 +117,8 @@ def _check_monitor(
     for field, column in columns.items():
         if profile.get(field) != column:
             findings.append(
-                doc.finding(
+                finding_at(
+                    doc,
                     (*keys, "inference_log", field),
                     "monitor-columns",
                     f"monitor {key!r} inference_log.{field} is {profile.get(field)!r}, but the code "
@@ -135,7 +130,8 @@ def _check_monitor(
         missing = sorted(set(alerts.emails) - set(notified or []))
         if missing:
             findings.append(
-                doc.finding(
+                finding_at(
+                    doc,
                     (*keys, "notifications"),
                     "monitor-notifications",
                     f"monitor {key!r} does not email the team on failure: missing {missing} "
@@ -146,19 +142,20 @@ def _check_monitor(
 
 
 def _check_alert(
-    doc: YamlDoc[F],
+    doc: YamlFile,
     key: str,
     alert: dict[str, Any],
     names: DerivedNames,
     serving: bool,
     alerts: TeamAlerts | None,
-) -> list[F]:
+) -> list[Finding]:
     keys = ("resources", "alerts", key)
-    findings: list[F] = []
+    findings: list[Finding] = []
     table = f"{SCHEMA}.{names.drift_metrics_table(serving)}"
     if table not in str(alert.get("query_text") or ""):
         findings.append(
-            doc.finding(
+            finding_at(
+                doc,
                 (*keys, "query_text"),
                 "alert-table",
                 f"alert {key!r} does not query the monitor's drift metrics {table!r}",
@@ -172,7 +169,8 @@ def _check_alert(
         missing = sorted(set(alerts.destinations) - destinations) + sorted(set(alerts.emails) - emails)
         if missing:
             findings.append(
-                doc.finding(
+                finding_at(
+                    doc,
                     (*keys, "evaluation"),
                     "alert-notifications",
                     f"alert {key!r} does not notify the team's {missing} "
@@ -182,7 +180,7 @@ def _check_alert(
     return findings
 
 
-def _check_job(doc: YamlDoc[F], key: str, job: dict[str, Any], alerts: TeamAlerts | None) -> list[F]:
+def _check_job(doc: YamlFile, key: str, job: dict[str, Any], alerts: TeamAlerts | None) -> list[Finding]:
     """Every job tells the team about a failed run and one that runs too long."""
     keys = ("resources", "jobs", key)
     problems = []
@@ -201,6 +199,6 @@ def _check_job(doc: YamlDoc[F], key: str, job: dict[str, Any], alerts: TeamAlert
             if missing:
                 problems.append(f"webhook_notifications.{event} lacks {missing}")
     return [
-        doc.finding(keys, "job-notifications", f"job {key!r} does not alert its team: {problem}")
+        finding_at(doc, keys, "job-notifications", f"job {key!r} does not alert its team: {problem}")
         for problem in problems
     ]

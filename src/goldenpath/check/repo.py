@@ -20,6 +20,7 @@ from typing import Any
 
 from goldenpath.bundle import BUNDLE_FILE, Bundle, YamlFile, checkout_files, flag_value, line_of, read_bundle
 from goldenpath.check.ab import check_ab
+from goldenpath.check.findings import Finding, finding_at
 from goldenpath.check.monitoring import check_monitoring
 from goldenpath.errors import UsageError
 from goldenpath.github.client import repository_from_environ
@@ -36,17 +37,6 @@ from goldenpath.settings import SERVING_KIND, Settings
 ANSWERS_FILE = ".copier-answers.yml"
 
 
-@dataclass(frozen=True)
-class Finding:
-    path: str
-    line: int
-    rule: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.rule}: {self.message}"
-
-
 @dataclass
 class RepoCheck:
     """What was checked in one repository, and every disagreement found."""
@@ -58,23 +48,6 @@ class RepoCheck:
     @property
     def summary(self) -> str:
         return f"names agree with the convention ({'; '.join(self.checked)})"
-
-
-@dataclass
-class _Doc:
-    """A bundle or answers file as check_monitoring reads it: where a key is, and a finding there."""
-
-    relpath: str
-    file: YamlFile
-
-    def get(self, *keys: str) -> Any:
-        return self.file.get(*keys)
-
-    def line(self, *keys: str) -> int:
-        return self.file.line(*keys)
-
-    def finding(self, keys: tuple[str, ...], rule: str, message: str) -> Finding:
-        return Finding(self.relpath, self.file.line(*keys), rule, message)
 
 
 def check_repo(path: str | os.PathLike[str], settings: Settings) -> list[Finding]:
@@ -107,12 +80,10 @@ def inspect_repo(path: str | os.PathLike[str], settings: Settings) -> RepoCheck:
         result.findings += _check_bundle_file(file, names, settings)
         result.findings += _check_serving(file, names, settings)
     result.findings += _check_kind(root, bundle, names)
+    result.findings += check_monitoring(bundle.files, _answers(root), names, settings)
     answers = _answers(root)
-    docs = [_Doc(file.path, file) for file in bundle.files]
-    answers_doc = _Doc(answers.path, answers) if answers else None
-    result.findings += check_monitoring(docs, answers_doc, names, settings)
     if answers is not None and answers.get("project_kind") == SERVING_KIND:
-        result.findings += [Finding(*found) for found in check_ab(root)]
+        result.findings += check_ab(root)
     jobs, endpoints = len(bundle.declared("jobs")), len(bundle.declared("model_serving_endpoints"))
     result.checked.append(
         f"{len(bundle.files)} bundle file(s): {', '.join(file.path for file in bundle.files)}; "
@@ -156,10 +127,6 @@ def _repo_name(root: Path) -> tuple[str, tuple[str, int]]:
     if answers is not None and answers.get("repo_name"):
         return str(answers.get("repo_name")), (ANSWERS_FILE, answers.line("repo_name"))
     return root.resolve().name, (".", 0)
-
-
-def _finding(file: YamlFile, keys: tuple[str, ...], rule: str, message: str) -> Finding:
-    return Finding(file.path, file.line(*keys), rule, message)
 
 
 def _check_package(root: Path, names: DerivedNames) -> list[Finding]:
@@ -207,7 +174,7 @@ def _check_bundle_file(doc: YamlFile, names: DerivedNames, settings: Settings) -
         actual = doc.get(*keys)
         if actual is not None and actual != expected:
             findings.append(
-                _finding(doc, keys, rule, f"{'.'.join(keys)} is {actual!r}, expected {expected!r}")
+                finding_at(doc, keys, rule, f"{'.'.join(keys)} is {actual!r}, expected {expected!r}")
             )
 
     expect(("bundle", "name"), names.repo, "bundle-name")
@@ -257,7 +224,7 @@ def _check_serving(doc: YamlFile, names: DerivedNames, settings: Settings) -> li
         name = endpoint.get("name")
         if name != names.endpoint_name:
             findings.append(
-                _finding(
+                finding_at(
                     doc,
                     (*keys, "name"),
                     "endpoint-name",
@@ -270,7 +237,7 @@ def _check_serving(doc: YamlFile, names: DerivedNames, settings: Settings) -> li
         findings += _check_tags(doc, (*keys, "tags"), label, tags, settings)
         if "project" in tags and tags["project"] != names.repo:
             findings.append(
-                _finding(
+                finding_at(
                     doc,
                     (*keys, "tags"),
                     "tag-project",
@@ -281,7 +248,7 @@ def _check_serving(doc: YamlFile, names: DerivedNames, settings: Settings) -> li
     for key, model in (doc.get("resources", "registered_models") or {}).items():
         if model.get("name") not in (names.uc_model, "${var.model_name}"):
             findings.append(
-                _finding(
+                finding_at(
                     doc,
                     ("resources", "registered_models", key, "name"),
                     "uc-model",
@@ -300,7 +267,7 @@ def _check_inference_table(
     table, where = (gateway, (*keys, "ai_gateway")) if gateway else (legacy, (*keys, "config"))
     if not isinstance(table, dict) or table.get("enabled") is not True:
         return [
-            _finding(
+            finding_at(
                 doc,
                 where,
                 "inference-table",
@@ -318,7 +285,7 @@ def _check_inference_table(
         options = allowed if isinstance(allowed, tuple) else (allowed,)
         if table.get(field) not in options:
             findings.append(
-                _finding(
+                finding_at(
                     doc,
                     where,
                     "inference-table",
@@ -332,25 +299,25 @@ def _check_tags(
     doc: YamlFile, keys: tuple[str, ...], owner: str, tags: dict[str, Any], settings: Settings
 ) -> list[Finding]:
     findings = [
-        _finding(doc, keys, "tag-missing", f"{owner} has no {tag!r} tag")
+        finding_at(doc, keys, "tag-missing", f"{owner} has no {tag!r} tag")
         for tag in REQUIRED_TAGS
         if tag not in tags
     ]
     for tag, value in tags.items():
         findings += [
-            _finding(doc, (*keys, tag), p.rule, f"tag {tag}: {p.message}")
+            finding_at(doc, (*keys, tag), p.rule, f"tag {tag}: {p.message}")
             for p in check_tag_value(str(value))
         ]
     team = tags.get("team")
     if team is not None and team not in settings.teams:
         findings.append(
-            _finding(
+            finding_at(
                 doc, (*keys, "team"), "tag-team", f"team {team!r} is not one of {sorted(settings.teams)}"
             )
         )
     if "cost_center" in tags:
         findings += [
-            _finding(doc, (*keys, "cost_center"), f"tag-{p.rule}", p.message)
+            finding_at(doc, (*keys, "cost_center"), f"tag-{p.rule}", p.message)
             for p in check_cost_center(str(tags["cost_center"]), settings)
         ]
     return findings

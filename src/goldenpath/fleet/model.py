@@ -94,7 +94,7 @@ class CIRun:
 class Owner:
     """The team (or person) that owns a repo, and where that is written."""
 
-    name: str  # a team slug ("ds-rtl"), or "@login" / an e-mail address from CODEOWNERS
+    name: str  # a team slug, or "@login" / an e-mail address from CODEOWNERS
     kind: Literal["team", "user", "email"]
     source: str  # ".github/CODEOWNERS:2" or ".copier-answers.yml"
     url: str | None = None
