@@ -58,7 +58,7 @@ def test_a_malformed_test_is_named_with_its_line(repo: Path) -> None:
         f"resources/ab.yml:{before + 5}: ab-experiment: prd: ab_percent is '70'; expected a whole number from 1 to 50",
         f"resources/ab.yml:{before + 6}: ab-experiment: prd: ab_salt is 'x'; expected 4-64 letters, digits, '.', '_' or '-'",
         f"resources/ab.yml:{before + 7}: ab-experiment: prd: ab_start_date is '2026-13-01'; expected a date as YYYY-MM-DD",
-        f"resources/ab.yml:{before + 8}: ab-target: targets.staging is not a target of databricks.yml (dev, acc, prd)",
+        f"resources/ab.yml:{before + 9}: ab-target: targets.staging is not a target of databricks.yml (dev, acc, prd)",
     ]
 
 
