@@ -138,6 +138,15 @@ def usage_cases(w: World) -> dict[str, Case]:
         "trace": Case(
             ["trace", "abcdef1", "--path", repo, "--request-timeout", "0"], 2, says="--request-timeout"
         ),
+        "monitor status": Case(
+            ["monitor", "status", "--target", "nosuch", "--path", repo], 2, says="target 'nosuch'"
+        ),
+        "monitor prepare": Case(
+            ["monitor", "prepare", "--target", "acc", "--path", repo, "--profile", "nosuch"],
+            2,
+            {"DATABRICKS_CONFIG_FILE": str(profiles)},
+            "no profile 'nosuch'",
+        ),
         "create-repo": Case([*CREATE_REPO], 2, says="GITHUB_TOKEN"),
         "fleet": Case(["fleet", "--concurrency", "0"], 2, says="at least 1"),
         "fleet merge": Case(["fleet", "merge", str(w.scratch / "missing.json")], 2, says="missing.json"),
@@ -198,6 +207,12 @@ def credential_cases(w: World) -> dict[str, Case]:
         },
         "trace": Case(["trace", "abcdef1", "--path", repo], 2, databricks, "refused the credentials"),
         **{
+            f"monitor {name}": Case(
+                ["monitor", name, "--target", "acc", "--path", repo], 2, databricks, "refused the credentials"
+            )
+            for name in MONITOR_COMMANDS
+        },
+        **{
             f"ab {name}": Case(
                 ["ab", name, *extra, "--path", serving_repo(w)], 2, databricks, "refused the credentials"
             )
@@ -235,6 +250,10 @@ def unreachable_cases(w: World) -> dict[str, Case]:
             for name, extra in DATABRICKS_COMMANDS.items()
         },
         "trace": Case(["trace", "abcdef1", "--path", repo], 3, databricks, host),
+        **{
+            f"monitor {name}": Case(["monitor", name, "--target", "acc", "--path", repo], 3, databricks, host)
+            for name in MONITOR_COMMANDS
+        },
         **{
             f"ab {name}": Case(["ab", name, *extra, "--path", serving_repo(w)], 3, databricks, host)
             for name, extra in AB_COMMANDS.items()
@@ -285,6 +304,11 @@ def refusal_cases(w: World) -> dict[str, Case]:
             for name, extra in DATABRICKS_COMMANDS.items()
         },
         "trace": Case(["trace", "abcdef1", "--path", repo], 1, databricks),
+        # No monitor deployed (status gates on it); no warehouse to create the tables on (prepare).
+        **{
+            f"monitor {name}": Case(["monitor", name, "--target", "acc", "--path", repo], 1, databricks)
+            for name in MONITOR_COMMANDS
+        },
         # An empty workspace: no such version, no test to watch, promote or abort.
         "ab start": Case(
             ["ab", "start", *AB_COMMANDS["start"], "--path", serving_repo(w)], 1, databricks, "does not exist"
@@ -317,6 +341,7 @@ DATABRICKS_COMMANDS = {
     "smoke": ["--target", "acc", "--poll-interval", "0"],
     "trace": ["abcdef1", "--target", "acc"],
 }
+MONITOR_COMMANDS = ("status", "prepare")
 KINDS: dict[str, Callable[[World], dict[str, Case]]] = {
     "usage": usage_cases,
     "credential": credential_cases,

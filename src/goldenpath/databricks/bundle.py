@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from goldenpath.bundle import BUNDLE_FILE, Bundle, checkout_files, flag_value, read_bundle
+from goldenpath.bundle import BUNDLE_FILE, Bundle, Target, checkout_files, flag_value, read_bundle
 from goldenpath.errors import UsageError
 from goldenpath.naming import ENDPOINT_KEY, JOB_KEY, REQUIRED_TAGS
 
@@ -96,10 +96,7 @@ def load_bundle(root: str | Path, target: str | None) -> BundleTarget:
             f"target {target!r} is not in {root / BUNDLE_FILE}", f"choose one of {', '.join(targets)}"
         )
     merged = bundle.target(target)
-    values = {"bundle.name": bundle.name, "bundle.target": target}
-    values |= {
-        f"var.{name}": value for name, value in merged.variables.items() if name not in DEPLOY_VARIABLES
-    }
+    values = _values(bundle, merged)
 
     def resolve(value: Any) -> str:
         return REFERENCE.sub(lambda m: values.get(f"{m[1]}.{m[2]}", m[0]), str(value))
@@ -142,19 +139,16 @@ def load_bundle(root: str | Path, target: str | None) -> BundleTarget:
 
 
 def target_resources(root: str | Path, target: str, kind: str) -> dict[str, Any]:
-    """Every resource of one kind (`alerts`, `quality_monitors`, ...) by key, as `target` deploys it:
+    """Every resource of one kind the target deploys (`alerts`, `quality_monitors`, ...) by key, with
     `${var.*}` and `${bundle.*}` resolved at any depth (other references stay as written)."""
-    root = Path(root)
-    bundle = _read(root)
+    bundle = _read(Path(root))
     if target not in bundle.targets:
         raise BundleError(
-            f"target {target!r} is not in {root / BUNDLE_FILE}", f"choose one of {', '.join(bundle.targets)}"
+            f"target {target!r} is not in {Path(root) / BUNDLE_FILE}",
+            f"choose one of {', '.join(bundle.targets)}",
         )
     merged = bundle.target(target)
-    values = {"bundle.name": bundle.name, "bundle.target": target}
-    values |= {
-        f"var.{name}": value for name, value in merged.variables.items() if name not in DEPLOY_VARIABLES
-    }
+    values = _values(bundle, merged)
 
     def resolve(node: Any) -> Any:
         if isinstance(node, dict):
@@ -166,6 +160,15 @@ def target_resources(root: str | Path, target: str, kind: str) -> dict[str, Any]
         return node
 
     return {key: resolve(body) for key, body in merged.resources(kind).items()}
+
+
+def _values(bundle: Bundle, merged: Target) -> dict[str, str]:
+    """`${bundle.*}` and `${var.*}` as the CLI resolves them; the per-deploy variables stay unresolved."""
+    values = {"bundle.name": bundle.name, "bundle.target": merged.name}
+    values |= {
+        f"var.{name}": value for name, value in merged.variables.items() if name not in DEPLOY_VARIABLES
+    }
+    return values
 
 
 def _read(root: Path) -> Bundle:

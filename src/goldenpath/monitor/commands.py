@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from goldenpath.commands import Commands
+from goldenpath.commands import Commands, existing_directory
 from goldenpath.console import EXIT_OK, progress, write_step_summary
-from goldenpath.errors import Outage
+from goldenpath.timeouts import DEFAULT_REQUEST_TIMEOUT, REQUEST_TIMEOUT_ENV, seconds
 
 if TYPE_CHECKING:  # databricks-sdk loads only in commands that talk to a workspace
     from databricks.sdk import WorkspaceClient
@@ -55,11 +56,28 @@ def register(commands: Commands) -> None:
 
 
 def _target_arguments(parser: argparse.ArgumentParser) -> None:
+    """What every `goldenpath databricks` command takes too: the target, the SDK's auth, the repo."""
     parser.add_argument(
         "--target", required=True, help="bundle target (a key under targets: in databricks.yml)"
     )
     parser.add_argument("--profile", help="a ~/.databrickscfg profile (default: the SDK's auth environment)")
-    parser.add_argument("--path", default=".", help="the generated repository (default: .)")
+    parser.add_argument(
+        "--path", type=existing_directory, default=Path(), help="the generated repository (default: .)"
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help=f"how long one workspace request may take, retries included (default: ${REQUEST_TIMEOUT_ENV} "
+        f"or {DEFAULT_REQUEST_TIMEOUT:g})",
+    )
+
+
+def _seconds(text: str) -> float:
+    try:
+        return seconds(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _connect(args: argparse.Namespace) -> tuple[BundleTarget, WorkspaceClient, MonitoringTarget]:
@@ -68,34 +86,32 @@ def _connect(args: argparse.Namespace) -> tuple[BundleTarget, WorkspaceClient, M
     from goldenpath.databricks.monitoring import monitoring_target
     from goldenpath.settings import load_settings
 
-    bundle = load_bundle(args.path, args.target)  # a missing or malformed bundle is a usage error
-    client = workspace_client(args.profile, bundle.host)
+    bundle = load_bundle(args.path, args.target)
     monitoring = monitoring_target(bundle, load_settings())
+    client = workspace_client(args.profile, bundle.host, args.request_timeout)
     progress(f"goldenpath monitor: {bundle.name} target {bundle.target} on {client.config.host}")
     return bundle, client, monitoring
 
 
 def run_status(args: argparse.Namespace) -> int:
+    from goldenpath.databricks.client import workspace_failures
     from goldenpath.monitor.status import monitor_status
 
     bundle, client, monitoring = _connect(args)
-    try:
+    with workspace_failures(client.config.host or "the workspace"):
         status = monitor_status(client, bundle, monitoring)
-    except OSError as exc:  # DatabricksError and requests' errors: the workspace refused or failed
-        raise Outage(f"{client.config.host} failed a request: {exc}") from exc
     print(status.as_json() if args.json else status.as_text())
     write_step_summary(status.as_markdown())
     return status.exit_code
 
 
 def run_prepare(args: argparse.Namespace) -> int:
+    from goldenpath.databricks.client import workspace_failures
     from goldenpath.monitor.prepare import prepare_tables
 
     bundle, client, monitoring = _connect(args)
-    try:
+    with workspace_failures(client.config.host or "the workspace"):
         prepared = prepare_tables(client, bundle, monitoring, args.dry_run)
-    except OSError as exc:
-        raise Outage(f"{client.config.host} failed a request: {exc}") from exc
     print(prepared.as_json() if args.json else prepared.as_text())
     write_step_summary(prepared.as_markdown())
     return EXIT_OK

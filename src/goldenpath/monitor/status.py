@@ -1,20 +1,17 @@
 """Read a target's monitoring state from the workspace: monitor, last refresh, drift, alert, drift_check.
 
-Drift is read with the SQL of the bundle's drift alert (`resources.alerts.drift`,
-resolved for the target), on the environment's SQL warehouse through the SQL
-statement API, so the per-feature numbers are exactly what the alert
-evaluates: its first column names the feature, its evaluation source column
-holds the drift, and a `window_start` column, when present, the window.
+Drift is read with the drift query the alert and the drift_check task run
+(`goldenpath.project.drift_query`: per feature, its drift and the newest
+window), on the environment's SQL warehouse through the SQL statement API, so
+the per-feature numbers are the ones the alert evaluates.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import NotFound
 
-from goldenpath.databricks.bundle import BundleTarget, target_resources
+from goldenpath.databricks.bundle import BundleTarget
 from goldenpath.databricks.deployed import deployed_name
 from goldenpath.databricks.monitoring import MonitoringTarget
 from goldenpath.databricks.statements import SqlRefused, run_sql
@@ -27,7 +24,8 @@ from goldenpath.monitor.report import (
     Refresh,
     iso_from_ms,
 )
-from goldenpath.naming import ALERT_KEY, DRIFT_CHECK_TASK
+from goldenpath.naming import DRIFT_CHECK_TASK
+from goldenpath.project import drift_query
 
 # The generated drift_check task tags its MLflow run so (the template's monitoring module).
 TASK_TAG, DECISION_TAG, REASON_TAG, TRAINING_RUN_TAG = (
@@ -38,13 +36,6 @@ TASK_TAG, DECISION_TAG, REASON_TAG, TRAINING_RUN_TAG = (
 )
 MAX_DRIFT_METRIC = "max_drift"
 NOT_FOUND_CLASS = "TABLE_OR_VIEW_NOT_FOUND"
-WINDOW_COLUMN = "window_start"  # the drift query's newest-window column (docs/monitoring.md)
-
-
-@dataclass(frozen=True)
-class DriftQuery:
-    sql: str
-    drift_column: str
 
 
 def monitor_status(
@@ -64,13 +55,7 @@ def monitor_status(
         drift_metric=monitoring.defaults.drift_metric,
         threshold=monitoring.defaults.drift_threshold,
     )
-    query = drift_query(bundle)
-    if query is None:
-        status.drift_error = (
-            f"the bundle declares no drift alert (resources.alerts.{ALERT_KEY}) to read drift with"
-        )
-    else:
-        read_drift(client, monitoring, query, status)
+    read_drift(client, monitoring, status)
     alert_name = deployed_name(client, bundle, monitoring.names.drift_alert_name)
     alert = find_alert(client, alert_name)
     status.alert = AlertState(
@@ -101,21 +86,11 @@ def last_refresh(client: WorkspaceClient, table: str) -> Refresh | None:
     )
 
 
-def drift_query(bundle: BundleTarget) -> DriftQuery | None:
-    """The drift alert's query and the column it compares with the threshold."""
-    alert = target_resources(bundle.root, bundle.target, "alerts").get(ALERT_KEY)
-    if not alert or not alert.get("query_text"):
-        return None
-    source = ((alert.get("evaluation") or {}).get("source") or {}).get("name")
-    return DriftQuery(sql=str(alert["query_text"]), drift_column=str(source or "drift"))
-
-
-def read_drift(
-    client: WorkspaceClient, monitoring: MonitoringTarget, query: DriftQuery, status: MonitorStatus
-) -> None:
+def read_drift(client: WorkspaceClient, monitoring: MonitoringTarget, status: MonitorStatus) -> None:
     """Run the drift query and fill `status.features`; no drift table yet is no metrics yet, not an error."""
+    sql = drift_query(monitoring.drift_metrics_table, monitoring.defaults)
     try:
-        result = run_sql(client, monitoring.warehouse_id, query.sql, setting=monitoring.warehouse_setting)
+        result = run_sql(client, monitoring.warehouse_id, sql, setting=monitoring.warehouse_setting)
     except SqlRefused as exc:
         if NOT_FOUND_CLASS not in exc.what:
             raise
@@ -125,14 +100,14 @@ def read_drift(
         return
     if not result.rows:
         status.drift_error = "no drift metrics in the newest window yet"
+    feature, drift_column, window = result.columns[:3]  # the drift query's columns, in its order
     for row in result.rows:
-        feature = str(row[result.columns[0]])
-        value = row.get(query.drift_column)
+        value = row[drift_column]
         drift = float(value) if value is not None else None
         above = drift is not None and drift > monitoring.defaults.drift_threshold
-        status.features.append(FeatureDrift(feature, drift, above))
+        status.features.append(FeatureDrift(str(row[feature]), drift, above))
     status.features.sort(key=lambda f: (f.drift is None, -(f.drift or 0.0), f.feature))
-    starts = sorted({str(row[WINDOW_COLUMN]) for row in result.rows if row.get(WINDOW_COLUMN)})
+    starts = sorted({str(row[window]) for row in result.rows if row[window]})
     status.window_start = starts[-1] if starts else None
 
 
