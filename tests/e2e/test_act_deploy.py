@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from e2e import experiment
 from e2e.harness import ActRun, GeneratedRepo, Harness
 from fakes.databricks import FakeWorkspaceServer
 from goldenpath.databricks.bundle import SERVING_INPUT_FILE
@@ -268,7 +269,8 @@ def test_a_serving_repo_deploys_through_the_same_caller_and_its_endpoint_answers
 ) -> None:
     """The serving kind's bundle holds more resources; its deploy.yml and the central workflow are
     the same. With smoke-run, the job's run rolls the endpoint out and the endpoint answers the
-    repo's serving_input.json."""
+    repo's serving_input.json. The repo runs an A/B test in acc, so the rollout serves the router
+    and the endpoint config names the champion and the challenger."""
     repo = GeneratedRepo.create(
         tmp_path_factory.mktemp("serving"), harness.settings, {"project_kind": "serving"}
     )
@@ -277,13 +279,16 @@ def test_a_serving_repo_deploys_through_the_same_caller_and_its_endpoint_answers
     assert (repo.path / "resources" / "serving.yml").is_file()
     repo.point_at_workspace(harness.settings, workspace.url)
     ask_for_a_smoke_run(repo)
+    names = derive_names(repo.name, harness.settings)
+    test = experiment.configure(repo, workspace.workspace, names)
     run = harness.run(repo, WORKFLOW, "push", secrets=fake_secrets(harness))
     assert_deployed(run, harness, "acc", repo.head(), workspace, smoke_run=True)
     assert (harness.settings.release_line, ".github/workflows/reusable-deploy.yml") in run.resolved(
         harness.settings.central_slug
     )
 
-    names = derive_names(repo.name, harness.settings)
+    # The rollout served the A/B test of resources/ab.yml: the endpoint config names both versions.
+    experiment.assert_both_versions_served(workspace.workspace, names, test)
     endpoint = workspace.workspace.endpoints[names.endpoint_name]  # `bundle deploy` created it
     assert [tag["value"] for tag in endpoint["tags"] if tag["key"] == "env"] == ["acc"]
     [served] = endpoint["served_entities"]  # the run's rollout task pointed it at the model
