@@ -54,11 +54,6 @@ class Change:
     steps: list[Step] = field(default_factory=list)
 
     @property
-    def ends(self) -> bool:
-        """Whether the change takes the test out of resources/ab.yml (promote, abort)."""
-        return self.command != START
-
-    @property
     def title(self) -> str:
         """One line for people, the commit and the pull request."""
         if self.command == START and self.experiment:
