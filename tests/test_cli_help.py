@@ -22,6 +22,7 @@ ORDER = [
     "databricks",
     "trace",
     "monitor",
+    "ab",
     "create-repo",
     "fleet",
     "release",

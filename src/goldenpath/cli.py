@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from goldenpath import __version__
+from goldenpath.ab import commands as ab
 from goldenpath.check import commands as check
 from goldenpath.commands import Commands, HelpFormatter, Registrar
 from goldenpath.create_repo import commands as create_repo
@@ -25,9 +26,10 @@ goldenpath: the paved road from a repository name to a deployed Databricks ML pr
 
 Data scientists start with `goldenpath new`, keep their names right with
 `check-name` and `check-repo` (a pre-commit hook does it for them), take template
-releases with `goldenpath update`, and look at their workspace with `databricks`,
-`trace` and `monitor`. The platform team's workflows run `create-repo`, `fleet`, `release`
-and `pin-refs`. `goldenpath COMMAND --help` explains each, with an example."""
+releases with `goldenpath update`, look at their workspace with `databricks`,
+`trace` and `monitor`, and run A/B tests with `ab`. The platform team's workflows run
+`create-repo`, `fleet`, `release` and `pin-refs`. `goldenpath COMMAND --help` explains each,
+with an example."""
 
 EPILOG = f"""\
 exit codes: 0 ok; 1 refused, or a check found problems; 2 usage or configuration
@@ -47,6 +49,7 @@ REGISTRARS: list[Registrar] = [
     databricks.register,
     databricks.register_trace,
     monitor.register,
+    ab.register,
     create_repo.register,
     fleet.register,
     release.register,

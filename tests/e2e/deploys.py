@@ -122,6 +122,7 @@ class Deployer:
         *,
         answers: Mapping[str, Any] | None = None,
         edit: Callable[[GeneratedRepo], None] | None = None,
+        seed: Callable[[GeneratedRepo, Workspace], None] | None = None,
         ref: str = "refs/heads/main",
         secrets: Mapping[str, str] | None = None,
         runner_env: Callable[[str], Mapping[str, str]] | None = None,
@@ -130,7 +131,8 @@ class Deployer:
 
         The repo is a fork of the example repo, or rendered from the example answers
         updated with `answers`; `edit` changes (and commits) it after its hosts point
-        at the fake. `secrets`: default one set per deployed environment (`fake_secrets`).
+        at the fake; `seed` then puts into the run's workspace what the repo's history left
+        there (model versions, aliases). `secrets`: default one set per deployed environment (`fake_secrets`).
         `runner_env(url)`: variables the runner would set, given the fake's URL.
         """
         base = self.tmp_path_factory.mktemp(name)
@@ -144,6 +146,8 @@ class Deployer:
             repo.point_at_workspace(settings, fake.url)
             if edit is not None:
                 edit(repo)
+            if seed is not None:
+                seed(repo, fake.workspace)
             run = self.harness.run(
                 repo,
                 WORKFLOW,

@@ -3,7 +3,9 @@
 The serving kind's bundle holds more resources (registered model, serving
 endpoint); its deploy.yml and the central workflow are the batch repo's. One
 run, with `smoke-run: true`: the job's run rolls the endpoint out and the
-endpoint answers the repo's serving_input.json. A new fact about a serving
+endpoint answers the repo's serving_input.json. The repo runs an A/B test in acc
+(tests/e2e/experiment.py), so the rollout serves the router and the endpoint
+config names the champion and the challenger. A new fact about a serving
 deploy is a new test on `serving_deploy` (see tests/e2e/deploys.py).
 """
 
@@ -13,6 +15,7 @@ import json
 
 import pytest
 
+from e2e import experiment
 from e2e.deploys import (
     CALLER,
     Deploy,
@@ -31,8 +34,14 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def serving_deploy(deployer: Deployer) -> Deploy:
-    """Push to main of a `project_kind: serving` repo with `smoke-run: true` on its acc job."""
-    return deployer.deploy("serving", answers={"project_kind": "serving"}, edit=ask_for_a_smoke_run)
+    """Push to main of a `project_kind: serving` repo with `smoke-run: true` on its acc job, testing
+    version 2 against the champion there."""
+    return deployer.deploy(
+        "serving",
+        answers={"project_kind": "serving"},
+        edit=ask_for_a_smoke_run,
+        seed=experiment.configure,
+    )
 
 
 def test_a_serving_repo_has_the_batch_repos_caller(serving_deploy: Deploy, generated: GeneratedRepo) -> None:
@@ -73,3 +82,10 @@ def test_the_smoke_run_rolls_the_endpoint_out_and_it_answers(
         f"[`{names.endpoint_name}`]({url}/ml/endpoints/{names.endpoint_name}): {rows} predictions"
         in serving_deploy.run.summary()
     )
+
+
+def test_the_rollout_serves_the_ab_router_with_both_versions(
+    serving_deploy: Deploy, harness: Harness
+) -> None:
+    names = derive_names(serving_deploy.repo.name, harness.settings)
+    experiment.assert_both_versions_served(serving_deploy.repo, serving_deploy.workspace, names)

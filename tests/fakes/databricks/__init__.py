@@ -12,6 +12,7 @@ one concern's state (a dataclass `Workspace` combines) and its routes:
 | `catalog.py` | Unity Catalog catalogs, schemas, effective permissions, permissions PATCH |
 | `tables.py` | Unity Catalog tables (get, exists) and their rows: an in-memory sqlite database that evaluates the SQL the product sends |
 | `models.py` | Unity Catalog registered models: versions, aliases (set, get, delete, version by alias) |
+| `model_tags.py` | model version tags through MLflow's Unity Catalog registry API (get with tags, set-tag, delete-tag) |
 | `jobs.py` | Jobs 2.2 (list, get, create, reset, delete, run-now, runs get / get-output / cancel); cluster node types and Spark versions |
 | `mlflow.py` | MLflow experiments get-by-name, runs search (tag filters, newest first) and get |
 | `serving.py` | serving endpoints: create, get, config, tags, AI Gateway, query (`/serving-endpoints/{name}/invocations`) |

@@ -5,10 +5,16 @@ A run moves PENDING -> RUNNING -> its `Outcome`, one step per runs/get. On
 real Databricks a serving job's rollout task points the endpoint at the
 champion version; here a run that ends SUCCESS does it for every task whose
 parameters hold `--rollout --endpoint NAME`: NAME then serves the model named
-by that task's `--catalog`, `--schema` and `--model-name`, at its latest
-version (1 when the fake holds none, as if training had just registered it
-and it passed the gate). When NAME does not exist the run fails in that task,
-as the rollout would.
+by that task's `--catalog`, `--schema` and `--model-name`, at the version its
+`champion` alias names, else its latest (1 when the fake holds none, as if
+training had just registered it and it passed the gate). When NAME does not
+exist the run fails in that task, as the rollout would.
+
+With an A/B experiment (`--ab-challenger V`, another version than the
+champion) it does what the generated rollout does: it registers the router as
+a new version of the model, tagged `ab_router` and with the split, and serves
+that with the split on the served entity's environment (`AB_CHAMPION_VERSION`,
+`AB_CHALLENGER_VERSION`, ...). A split already served is left as it is.
 """
 
 from __future__ import annotations
@@ -134,18 +140,47 @@ def roll_out(workspace: Workspace, run: dict[str, Any]) -> bool:
         flags = dict(itertools.pairwise(parameters))  # each flag -> the value after it
         model = f"{flags.get('--catalog')}.{flags.get('--schema')}.{flags.get('--model-name')}"
         versions = workspace.model_versions.get(model) or [{"version": 1}]
+        champion = workspace.aliases.get(model, {}).get("champion", versions[-1]["version"])
         entity = {
             "entity_name": model,
-            "entity_version": versions[-1]["version"],
+            "entity_version": champion,
             "workload_size": flags.get("--workload-size", "Small"),
             "scale_to_zero_enabled": flags.get("--scale-to-zero", "true") == "true",
         }
         try:
+            split = _split(flags, str(champion))
+            if split is not None:
+                entity.update(_router(workspace, model, flags.get("--endpoint", ""), split))
             workspace.serve(flags.get("--endpoint", ""), [entity])
         except ApiError as error:
             fail(workspace, run, task.get("task_key", "main"), f"{error.code}: {error}")
             return False
     return True
+
+
+def _split(flags: dict[str, str], champion: str) -> dict[str, str] | None:
+    """The experiment's split as the served entity's environment; None without an experiment."""
+    challenger = flags.get("--ab-challenger", "")
+    if not challenger or challenger == champion:
+        return None
+    return {
+        "AB_CHAMPION_VERSION": champion,
+        "AB_CHALLENGER_VERSION": challenger,
+        "AB_CHALLENGER_PERCENT": flags.get("--ab-percent", ""),
+        "AB_SALT": flags.get("--ab-salt", ""),
+        "AB_KEY": flags.get("--ab-key") or "customer_id",
+    }
+
+
+def _router(workspace: Workspace, model: str, endpoint: str, split: dict[str, str]) -> dict[str, Any]:
+    """The router version serving `split`: the one already served, or a new one registered now."""
+    workspace.model_version(model, int(split["AB_CHALLENGER_VERSION"]))  # the rollout fails without it
+    served = workspace.endpoint(endpoint)["served_entities"]
+    if len(served) == 1 and served[0].get("environment_vars") == split:
+        return {"entity_version": served[0]["entity_version"], "environment_vars": split}
+    version = workspace.add_model_version(model, "ab-router")
+    workspace.version_tags(model, version).update({"ab_router": "true", **split})
+    return {"entity_version": version, "environment_vars": split}
 
 
 # --- Clusters -----------------------------------------------------------------

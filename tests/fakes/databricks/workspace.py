@@ -11,6 +11,7 @@ from fakes.databricks.core import FAKE_TOKEN
 from fakes.databricks.identity import IdentityState
 from fakes.databricks.jobs import JobsState
 from fakes.databricks.mlflow import MlflowState
+from fakes.databricks.model_tags import ModelTagsState
 from fakes.databricks.models import ModelsState
 from fakes.databricks.monitors import MonitorsState
 from fakes.databricks.serving import ServingState
@@ -24,6 +25,7 @@ class Workspace(
     CatalogState,
     TablesState,
     ModelsState,
+    ModelTagsState,
     JobsState,
     MlflowState,
     ServingState,

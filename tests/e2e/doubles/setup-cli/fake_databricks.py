@@ -7,7 +7,8 @@ CLI does before it would contact a workspace - and fails where that would
 fail - but deploys nothing:
 
 - `bundle validate`: databricks.yml plus its `include:` files and resources/*.yml
-  against the bundle JSON schema ($GOLDENPATH_E2E_BUNDLE_SCHEMA), the target
+  against the bundle JSON schema ($GOLDENPATH_E2E_BUNDLE_SCHEMA), their
+  `variables` and `targets` merged into databricks.yml's as the CLI merges them, the target
   exists, credentials for the auth type are in the environment and DATABRICKS_HOST
   matches the target's host, every `--var` and `${var.*}` is declared, required
   variables have a value;
@@ -121,6 +122,13 @@ def parse_args(args: list[str]) -> tuple[str | None, dict[str, str]]:
     return target, variables
 
 
+def merged(base: Any, extra: Any) -> Any:
+    """Mappings merged key by key at any depth (a target's variables from several files); else `extra`."""
+    if isinstance(base, dict) and isinstance(extra, dict):
+        return {**base, **{key: merged(base.get(key), value) for key, value in extra.items()}}
+    return extra
+
+
 def values_of(node: Any, key: str) -> Iterator[Any]:
     """Every value stored under `key` in a parsed YAML document, at any depth."""
     if isinstance(node, dict):
@@ -176,6 +184,11 @@ class Bundle:
             for path in sorted(root.glob(pattern)):
                 if path.is_file() and path not in self.files:
                     self.files.append(path)
+        for path in self.files[1:]:  # the CLI merges variables and targets of included files too
+            included = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            for key in ("variables", "targets"):
+                if included.get(key):
+                    self.config[key] = merged(self.config.get(key) or {}, included[key])
 
     def validate(self, args: list[str]) -> str:
         """Schema, target and variables; returns the target."""
