@@ -1,10 +1,25 @@
-"""Shared fixtures: the answer matrix rendered once per session by both engines."""
+"""Shared fixtures: the answer matrix rendered once per session by both engines; the order files run in."""
 
 from __future__ import annotations
 
 import pytest
 
 from rendering import MATRIX, Rendered, cookiecutter_render, copier_copy
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The act runs first, then the other slow tests, then the rest (collection order within each).
+
+    scripts/test hands whole files to the xdist workers in this order (`--dist loadfile
+    --no-loadscope-reorder`): the long files start at once, the many short ones even out the end.
+    """
+
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("e2e"):
+            return 0
+        return 1 if item.get_closest_marker("slow") else 2
+
+    items.sort(key=rank)
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-# The Databricks CLI's published bundle schema, kept beside the checkout (see ../shared/README.md).
-BUNDLE_SCHEMA = REPO_ROOT.parent / "shared" / "schemas" / "databricks-bundle.schema.json"
+# The Databricks CLI's published bundle schema, vendored with its source (tests/schemas/databricks-bundle/).
+BUNDLE_SCHEMA = REPO_ROOT / "tests" / "schemas" / "databricks-bundle" / "databricks-bundle.schema.json"
 BIN = Path(sys.executable).parent
 EXAMPLE_ANSWERS: dict[str, Any] = {
     "repo_name": "rtl-forecasting-demand-weekly",

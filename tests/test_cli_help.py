@@ -21,6 +21,8 @@ ORDER = [
     "update",
     "databricks",
     "trace",
+    "monitor",
+    "ab",
     "create-repo",
     "fleet",
     "release",

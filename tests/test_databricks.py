@@ -1,13 +1,10 @@
-"""`goldenpath databricks ...` in a rendered repo against the fake workspace, through the real databricks-sdk."""
+"""`goldenpath databricks` preflight and verify in a rendered repo against the fake workspace, through the real
+databricks-sdk (the monitoring checks: test_databricks_monitoring.py)."""
 
 from __future__ import annotations
 
 import copy
 import json
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,23 +12,22 @@ from typing import Any
 import pytest
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.service.catalog import PermissionsChange, Privilege
-from databricks.sdk.service.serving import DataframeSplitInput
 
-from fakes.databricks import FakeWorkspaceServer, Outcome, Workspace, seed_healthy
-from goldenpath.cli import main
-from goldenpath.databricks.bundle import SERVING_INPUT_FILE, BundleError, BundleTarget, load_bundle
-from goldenpath.databricks.smoke import parse_duration
-from goldenpath.databricks.trace import TraceQueryError, classify
-from goldenpath.databricks.verify import deployed_endpoint_name
-from goldenpath.naming import derive_names
-from goldenpath.settings import load_settings
+from databricks_env import (
+    ACC_SP,
+    SETTINGS,
+    SHA,
+    VERSION,
+    checks,
+    deploy_monitoring,
+    deployed_job,
+    failed_checks,
+    healthy_workspace,
+    run,
+)
+from fakes.databricks import FakeWorkspaceServer
+from goldenpath.databricks.bundle import BundleError, BundleTarget, load_bundle
 from rendering import EXAMPLE_ANSWERS, copier_copy
-
-SHA = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
-VERSION = "0.1.0"
-SETTINGS = load_settings()
-ACC_SP = SETTINGS.environments["acc"].deployment.service_principal  # type: ignore[union-attr]
-SDK_ENV = ("DATABRICKS_", "ARM_", "AZURE_", "GOOGLE_", "ACTIONS_ID_TOKEN")
 
 
 @pytest.fixture
@@ -58,51 +54,10 @@ def acc(repo: Path) -> BundleTarget:
 def server(
     monkeypatch: pytest.MonkeyPatch, acc: BundleTarget, tmp_path: Path
 ) -> Iterator[FakeWorkspaceServer]:
-    """A healthy acc workspace; the SDK finds it through its own environment, like in a workflow."""
-    for name in list(os.environ):
-        if name.startswith(SDK_ENV):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(tmp_path / "no-databrickscfg"))
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    with FakeWorkspaceServer() as fake:
-        seed_healthy(
-            fake.workspace,
-            catalog=acc.catalog,
-            schema=acc.schema,
-            principal=ACC_SP,
-            node_type=acc.node_types[0],
-            spark_version=acc.spark_versions[0],
-        )
-        monkeypatch.setenv("DATABRICKS_HOST", fake.url)
-        monkeypatch.setenv("DATABRICKS_TOKEN", fake.token)
+    """A healthy acc workspace holding the monitoring a deploy of acc creates; tests add the job."""
+    with healthy_workspace(acc, monkeypatch, tmp_path) as fake:
+        deploy_monitoring(fake.workspace, acc)
         yield fake
-
-
-def run(repo: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main([*args, "--path", str(repo)])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def checks(out: str) -> dict[str, dict[str, Any]]:
-    return {check["check"]: check for check in json.loads(out)["checks"]}
-
-
-def deployed_job(bundle: BundleTarget, git_sha: str = SHA, version: str = VERSION) -> dict[str, Any]:
-    """The job as `bundle deploy` writes it: tags resolved, run_as set, the uploaded wheel."""
-    wheel = f"/Workspace/Users/{ACC_SP}/.bundle/{bundle.name}/acc/artifacts/.internal/{bundle.package_name}-{version}-py3-none-any.whl"
-    return {
-        "name": bundle.job_name,
-        "tags": bundle.expected_tags(git_sha),
-        "run_as": {"service_principal_name": bundle.service_principal},
-        "tasks": [
-            {
-                "task_key": "pipeline",
-                "python_wheel_task": {"package_name": bundle.package_name, "entry_point": bundle.entry_point},
-                "libraries": [{"whl": wheel}],
-            }
-        ],
-    }
 
 
 # --- reading the bundle --------------------------------------------------------------
@@ -149,6 +104,9 @@ def test_preflight_passes_on_a_ready_workspace(
         "schema-grants",
         "node-type",
         "spark-version",
+        "warehouse",
+        "warehouse-use",
+        "output-schema",
     }
     assert server.url in err  # progress on stderr names the workspace
 
@@ -317,7 +275,9 @@ def test_each_preflight_failure_says_what_is_missing_and_the_fix(
     code, out, _ = run(repo, capsys, "databricks", "preflight", "--target", "acc", "--json")
     assert code == 1
     failed = {name: c for name, c in checks(out).items() if not c["ok"]}
-    assert list(failed) == [check], out
+    # The monitor writes its metric tables to the project's schema too.
+    also = ["output-schema"] if check == "schema-grants" else []
+    assert list(failed) == [check, *also], out
     assert failed[check]["message"] == message
     assert failed[check]["fix"].startswith(fix)
 
@@ -373,10 +333,6 @@ def test_verify_passes_for_the_job_this_deploy_wrote(
     result = json.loads(out)
     assert result["job_id"] == job_id and result["job_url"] == f"{server.url}/jobs/{job_id}"
     assert result["tags"]["git_sha"] == SHA and result["run_as"] == ACC_SP and result["version"] == VERSION
-
-
-def failed_checks(out: str) -> dict[str, str]:
-    return {name: c["message"] for name, c in checks(out).items() if not c["ok"]}
 
 
 def test_verify_catches_a_wrong_git_sha(
@@ -476,411 +432,6 @@ def test_verify_without_a_deployed_job(
 ) -> None:
     code, out = verify(repo, capsys)
     assert code == 1 and failed_checks(out) == {
-        "job": "no job named 'rtl-forecasting-demand-weekly-pipeline' in the workspace"
+        "job": "no job named 'rtl-forecasting-demand-weekly-pipeline' in the workspace",
+        "notifications": "job 'rtl-forecasting-demand-weekly-pipeline' (pipeline) is not deployed",
     }
-
-
-# --- smoke ------------------------------------------------------------------------------
-def smoke(repo: Path, capsys: pytest.CaptureFixture[str], timeout: str = "5") -> tuple[int, str, str]:
-    return run(
-        repo,
-        capsys,
-        "databricks",
-        "smoke",
-        "--target",
-        "acc",
-        "--timeout",
-        timeout,
-        "--poll-interval",
-        "0.01",
-        "--json",
-    )
-
-
-def test_smoke_success_prints_the_run_url(
-    server: FakeWorkspaceServer,
-    repo: Path,
-    capsys: pytest.CaptureFixture[str],
-    acc: BundleTarget,
-    summary: Path,
-) -> None:
-    job_id = server.workspace.add_job(deployed_job(acc), Outcome("SUCCESS", polls=2))
-    code, out, err = smoke(repo, capsys)
-    assert code == 0, out
-    result = json.loads(out)
-    url = f"{server.url}/jobs/{job_id}/runs/{result['run_id']}"
-    assert result["run_url"] == url and result["result"] == "SUCCESS"
-    assert url in err and "RUNNING" in err  # progress lines while it runs
-    assert url in summary.read_text()
-    assert len(server.workspace.calls_to("POST", "/api/2.2/jobs/run-now")) == 1
-    # A batch repo serves nothing: no endpoint in the report, no query.
-    assert list(checks(out)) == ["run"] and "endpoint" not in result
-    assert not [call for call in server.workspace.calls if call.path.startswith("/serving-endpoints/")]
-
-
-def test_smoke_failure_shows_the_failing_tasks_error(
-    server: FakeWorkspaceServer, repo: Path, capsys: pytest.CaptureFixture[str], acc: BundleTarget
-) -> None:
-    server.workspace.add_job(
-        deployed_job(acc), Outcome("FAILED", error="ValueError: no rows in acc_rtl.sales")
-    )
-    code, out, _ = smoke(repo, capsys)
-    assert code == 1
-    message = checks(out)["run"]["message"]
-    assert "ended FAILED; task pipeline failed: ValueError: no rows in acc_rtl.sales" in message
-    assert json.loads(out)["result"] == "FAILED"
-
-
-def test_smoke_timeout_cancels_the_run(
-    server: FakeWorkspaceServer, repo: Path, capsys: pytest.CaptureFixture[str], acc: BundleTarget
-) -> None:
-    server.workspace.add_job(deployed_job(acc), Outcome("HANG"))
-    code, out, _ = smoke(repo, capsys, timeout="0.2s")
-    assert code == 1
-    result = json.loads(out)
-    assert result["result"] == "TIMEOUT" and "was cancelled" in checks(out)["run"]["message"]
-    cancels = server.workspace.calls_to("POST", "/api/2.2/jobs/runs/cancel")
-    assert [call.body["run_id"] for call in cancels] == [result["run_id"]]
-    assert server.workspace.runs[result["run_id"]]["state"]["result_state"] == "CANCELED"
-
-
-def test_smoke_needs_a_deployed_job(
-    server: FakeWorkspaceServer, repo: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, _ = smoke(repo, capsys)
-    assert code == 1 and list(checks(out)) == ["job"]
-    assert not server.workspace.calls_to("POST", "/api/2.2/jobs/run-now")
-
-
-def test_smoke_timeout_must_be_a_duration(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(repo, capsys, "databricks", "smoke", "--target", "acc", "--timeout", "soon")
-    assert code == 2 and "30m" in err
-    assert parse_duration("30m") == 1800 and parse_duration("1h") == 3600 and parse_duration("45") == 45
-
-
-# --- smoke of a serving repo: the endpoint answers serving_input.json --------------------
-@pytest.fixture(scope="module")
-def serving_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("serving") / str(EXAMPLE_ANSWERS["repo_name"])
-    copier_copy(path, {**EXAMPLE_ANSWERS, "project_kind": "serving"})
-    return path
-
-
-@pytest.fixture
-def serving(serving_repo: Path, tmp_path: Path) -> Path:
-    """A copy of the serving repo each test may edit."""
-    return Path(shutil.copytree(serving_repo, tmp_path / serving_repo.name))
-
-
-def serving_job(bundle: BundleTarget, rollout: bool = True) -> dict[str, Any]:
-    """A serving job as deployed: train, then roll the endpoint out to the model."""
-    job = deployed_job(bundle)
-    if rollout:
-        task = copy.deepcopy(job["tasks"][0])
-        task["task_key"] = "rollout"
-        task["python_wheel_task"]["parameters"] = [
-            *("--catalog", bundle.catalog, "--schema", bundle.schema, "--model-name", bundle.model_name),
-            *("--rollout", "--endpoint", str(bundle.endpoint_name), "--scale-to-zero", "true"),
-        ]
-        job["tasks"].append(task)
-    return job
-
-
-def request_rows(repo: Path) -> dict[str, Any]:
-    split: dict[str, Any] = json.loads((repo / SERVING_INPUT_FILE).read_text())["dataframe_split"]
-    return split
-
-
-def queries(server: FakeWorkspaceServer, endpoint: str | None) -> list[dict[str, Any]]:
-    return [
-        call.body for call in server.workspace.calls_to("POST", f"/serving-endpoints/{endpoint}/invocations")
-    ]
-
-
-def test_the_serving_bundle_names_its_endpoint_and_request(serving_repo: Path, acc: BundleTarget) -> None:
-    bundle = load_bundle(serving_repo, "acc")
-    assert bundle.endpoint_name == derive_names(bundle.name, SETTINGS).endpoint_name
-    assert bundle.serving_input == serving_repo / SERVING_INPUT_FILE and bundle.serving_input.is_file()
-    assert acc.endpoint_name is None
-
-
-def test_a_second_endpoint_leaves_the_projects_own_under_its_key(serving: Path) -> None:
-    """The endpoint is the one under resources.model_serving_endpoints.serving; another one is ignored,
-    and with several and none under that key the bundle is refused, not guessed."""
-    own = load_bundle(serving, "acc").endpoint_name
-    extra = serving / "resources" / "extra.yml"
-    extra.write_text("resources:\n  model_serving_endpoints:\n    extra:\n      name: other\n", "utf-8")
-    assert load_bundle(serving, "acc").endpoint_name == own
-    declared = serving / "resources" / "serving.yml"
-    declared.write_text(declared.read_text("utf-8").replace("\n    serving:\n", "\n    main:\n"), "utf-8")
-    with pytest.raises(
-        BundleError, match=r"2 model serving endpoints \(extra, main\).*model_serving_endpoints\.serving"
-    ):
-        load_bundle(serving, "acc")
-
-
-def test_a_dev_deploy_prefixes_the_endpoint_like_the_cli(
-    server: FakeWorkspaceServer, serving_repo: Path
-) -> None:
-    dev = load_bundle(serving_repo, "dev")
-    client = WorkspaceClient(host=server.url, token=server.token)
-    server.workspace.tokens[server.token] = "Jane.Doe@example.com"
-    name = deployed_endpoint_name(client, dev, str(dev.endpoint_name))
-    assert name == f"dev_jane_doe_{dev.endpoint_name}"
-
-
-def test_serving_smoke_runs_the_rollout_then_queries_with_the_repos_request(
-    server: FakeWorkspaceServer,
-    serving: Path,
-    capsys: pytest.CaptureFixture[str],
-    summary: Path,
-) -> None:
-    bundle = load_bundle(serving, "acc")
-    endpoint = str(bundle.endpoint_name)
-    server.workspace.add_endpoint(endpoint)  # as `bundle deploy` leaves it: serving nothing yet
-    server.workspace.add_job(serving_job(bundle))
-    code, out, err = smoke(serving, capsys)
-
-    assert code == 0, out
-    result = json.loads(out)
-    assert list(checks(out)) == ["run", "endpoint"]
-    assert result["endpoint"] == endpoint and result["predictions"] == 3
-    assert result["endpoint_url"] == f"{server.url}/ml/endpoints/{endpoint}"
-    assert queries(server, endpoint) == [{"dataframe_split": request_rows(serving)}]
-    [served] = server.workspace.endpoints[endpoint]["served_entities"]
-    assert served["entity_name"] == bundle.model_full_name  # the run's rollout task did that
-    assert f"[`{endpoint}`]({result['endpoint_url']}): 3 predictions" in summary.read_text()
-    assert "3 rows of serving_input.json" in err
-
-
-@pytest.mark.parametrize(
-    ("response", "answered"),
-    [
-        ({"predictions": [0.5]}, "answered 1 predictions"),
-        ({"outputs": [0.5, 0.6, 0.7]}, "answered no 'predictions' (response: {\"outputs\""),
-        ({"predictions": {"0": 0.5}}, "answered 'predictions' that is a dict, not a list"),
-    ],
-)
-def test_serving_smoke_fails_on_a_wrong_response_shape(
-    server: FakeWorkspaceServer,
-    serving: Path,
-    capsys: pytest.CaptureFixture[str],
-    response: dict[str, Any],
-    answered: str,
-) -> None:
-    bundle = load_bundle(serving, "acc")
-    server.workspace.add_endpoint(str(bundle.endpoint_name))
-    server.workspace.endpoint_responses[str(bundle.endpoint_name)] = response
-    server.workspace.add_job(serving_job(bundle))
-    code, out, _ = smoke(serving, capsys)
-
-    assert code == 1
-    endpoint = checks(out)["endpoint"]
-    assert checks(out)["run"]["ok"] and not endpoint["ok"]
-    assert answered in endpoint["message"]
-    assert (
-        "expected 'predictions' with one entry for each of the 3 rows of serving_input.json"
-        in endpoint["message"]
-    )
-    assert "signature" in endpoint["fix"]
-
-
-@pytest.mark.parametrize(
-    ("endpoint_exists", "error"),
-    [
-        (True, "INVALID_PARAMETER_VALUE: Endpoint '{name}' is not ready: it serves no model yet"),
-        (False, "RESOURCE_DOES_NOT_EXIST: Endpoint with name '{name}' does not exist."),
-    ],
-)
-def test_serving_smoke_fails_when_the_endpoint_refuses_the_query(
-    server: FakeWorkspaceServer,
-    serving: Path,
-    capsys: pytest.CaptureFixture[str],
-    endpoint_exists: bool,
-    error: str,
-) -> None:
-    """A job whose run never rolls out (here: no rollout task) leaves an endpoint that cannot answer."""
-    bundle = load_bundle(serving, "acc")
-    name = str(bundle.endpoint_name)
-    if endpoint_exists:
-        server.workspace.add_endpoint(name)
-    server.workspace.add_job(serving_job(bundle, rollout=False))
-    code, out, _ = smoke(serving, capsys)
-
-    assert code == 1
-    endpoint = checks(out)["endpoint"]
-    assert not endpoint["ok"]
-    assert f"querying endpoint {name!r} failed: {error.format(name=name)}" in endpoint["message"]
-    assert f"{server.url}/ml/endpoints/{name}" in endpoint["fix"] and "rollout task" in endpoint["fix"]
-    assert len(queries(server, name)) == 1
-
-
-def test_a_rollout_to_a_missing_endpoint_fails_the_run_and_queries_nothing(
-    server: FakeWorkspaceServer, serving: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    bundle = load_bundle(serving, "acc")
-    server.workspace.add_job(serving_job(bundle))
-    code, out, _ = smoke(serving, capsys)
-
-    assert code == 1 and list(checks(out)) == ["run"]
-    message = checks(out)["run"]["message"]
-    assert "ended FAILED; task rollout failed: RESOURCE_DOES_NOT_EXIST: Endpoint with name" in message
-    assert queries(server, bundle.endpoint_name) == []
-
-
-@pytest.mark.parametrize(
-    ("content", "problem"),
-    [
-        (None, "serving_input.json is missing: the smoke query sends it to the endpoint"),
-        ("{not json", "serving_input.json is not readable JSON"),
-        ('{"dataframe_records": [{"age": 1}]}', "has no dataframe_split.columns (a list of feature names)"),
-        ('{"dataframe_split": {"columns": ["age"], "data": []}}', "has no dataframe_split.data"),
-        (
-            '{"dataframe_split": {"columns": ["age", "sex"], "data": [[1, 2], [3]]}}',
-            "row 1 of dataframe_split.data does not hold one value for each of the 2 columns",
-        ),
-    ],
-)
-def test_a_missing_or_broken_serving_input_fails_before_the_run(
-    server: FakeWorkspaceServer,
-    serving: Path,
-    capsys: pytest.CaptureFixture[str],
-    content: str | None,
-    problem: str,
-) -> None:
-    bundle = load_bundle(serving, "acc")
-    server.workspace.add_endpoint(str(bundle.endpoint_name))
-    server.workspace.add_job(serving_job(bundle))
-    request = serving / SERVING_INPUT_FILE
-    if content is None:
-        request.unlink()
-    else:
-        request.write_text(content, encoding="utf-8")
-    code, out, _ = smoke(serving, capsys)
-
-    assert code == 1 and list(checks(out)) == ["endpoint"]
-    endpoint = checks(out)["endpoint"]
-    assert str(request) in endpoint["message"] and problem in endpoint["message"]
-    assert '{"dataframe_split": {"columns": [<feature>, ...]' in endpoint["fix"]
-    assert not server.workspace.calls_to("POST", "/api/2.2/jobs/run-now")
-    assert queries(server, bundle.endpoint_name) == []
-
-
-# --- trace ------------------------------------------------------------------------------
-@pytest.fixture
-def history(server: FakeWorkspaceServer, acc: BundleTarget) -> dict[str, Any]:
-    """Two deploys' runs in acc: each job run logged an MLflow run that registered a model version."""
-    ws: Workspace = server.workspace
-    job_id = ws.add_job(deployed_job(acc))
-    chain: dict[str, Any] = {"job_id": job_id}
-    for sha in (SHA, "e" * 40):
-        job_run = ws.add_job_run(job_id)
-        tags = {"git_sha": sha, "databricks_job_id": str(job_id), "databricks_job_run_id": str(job_run)}
-        mlflow_run = ws.add_mlflow_run(acc.experiment or "", {"project": acc.name, "env": "acc", **tags})
-        version = ws.add_model_version(acc.model_full_name, mlflow_run)
-        chain[sha] = {"job_run": job_run, "mlflow_run": mlflow_run, "version": version}
-    return chain
-
-
-def test_trace_from_a_commit_prints_the_chain(
-    history: dict[str, Any], repo: Path, capsys: pytest.CaptureFixture[str], acc: BundleTarget
-) -> None:
-    code, out, _ = run(repo, capsys, "trace", SHA)
-    assert code == 0, out
-    link = history[SHA]
-    row = next(line for line in out.splitlines() if line.startswith(SHA[:12]))
-    assert row.split() == [
-        SHA[:12],
-        str(link["job_run"]),
-        "SUCCESS",
-        link["mlflow_run"],
-        f"{acc.model_full_name}/1",
-    ]
-    assert f"/runs/{link['job_run']}" in out
-    assert history["e" * 40]["mlflow_run"] not in out
-
-
-def test_trace_a_short_sha_as_json(
-    history: dict[str, Any], repo: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, _ = run(repo, capsys, "databricks", "trace", SHA[:8], "--json")
-    assert code == 0
-    result = json.loads(out)
-    assert result["kind"] == "git-sha"
-    assert [link["mlflow_run_id"] for link in result["links"]] == [history[SHA]["mlflow_run"]]
-
-
-def test_trace_back_from_a_model_version(
-    history: dict[str, Any], repo: Path, capsys: pytest.CaptureFixture[str], acc: BundleTarget
-) -> None:
-    second = history["e" * 40]
-    for query in (f"{acc.model_full_name}/{second['version']}", f"{acc.model_name}/{second['version']}"):
-        code, out, _ = run(repo, capsys, "trace", query, "--json")
-        assert code == 0, query
-        (link,) = json.loads(out)["links"]
-        assert link["git_sha"] == "e" * 40 and link["job_run_id"] == str(second["job_run"])
-        assert link["job_id"] == str(history["job_id"]) and link["job_run_state"] == "SUCCESS"
-
-
-def test_trace_back_from_a_job_run(
-    history: dict[str, Any], repo: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, _ = run(repo, capsys, "trace", str(history[SHA]["job_run"]), "--json")
-    assert code == 0
-    (link,) = json.loads(out)["links"]
-    assert link["git_sha"] == SHA and link["mlflow_run_id"] == history[SHA]["mlflow_run"]
-
-
-def test_trace_finds_nothing_for_an_unknown_commit(
-    history: dict[str, Any], repo: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, _ = run(repo, capsys, "trace", "abcdef1")
-    assert code == 1 and "nothing in the workspace traces to abcdef1" in out
-
-
-def test_trace_refuses_what_it_cannot_read(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(TraceQueryError):
-        classify("not a thing!")
-    assert (
-        classify("123") == "job-run"
-        and classify("abc1234") == "git-sha"
-        and classify("m/2") == "model-version"
-    )
-    code, _, err = run(repo, capsys, "trace", "what?")
-    assert code == 2 and "git sha" in err
-
-
-def test_the_fake_runs_standalone_from_a_seed_file(tmp_path: Path) -> None:
-    """What a manual act run or another tool starts: `python -m fakes.databricks --seed ...`."""
-    seed = tmp_path / "seed.json"
-    seed.write_text(
-        json.dumps(
-            {
-                "catalogs": ["acc_rtl"],
-                "tokens": {"dapi-seeded": "someone"},
-                "endpoints": {"demand": {"served_entities": [{"entity_name": "a.b.m", "entity_version": 2}]}},
-                "endpoint_responses": {"demand": {"predictions": [0.5, 0.5]}},
-            }
-        ),
-        encoding="utf-8",
-    )
-    tests = Path(__file__).parent
-    with subprocess.Popen(
-        [sys.executable, "-m", "fakes.databricks", "--seed", str(seed)],
-        cwd=tests,
-        stdout=subprocess.PIPE,
-        text=True,
-    ) as process:
-        try:
-            assert process.stdout is not None
-            url = process.stdout.readline().strip()
-            client = WorkspaceClient(host=url, token="dapi-seeded")
-            assert client.current_user.me().user_name == "someone"
-            assert client.catalogs.get("acc_rtl").name == "acc_rtl"
-            served = client.serving_endpoints.get("demand").config
-            assert served is not None and served.served_entities
-            assert served.served_entities[0].entity_version == "2"
-            request = DataframeSplitInput(columns=["x", "y"], data=[[1.0, 2.0]])
-            assert client.serving_endpoints.query("demand", dataframe_split=request).predictions == [0.5, 0.5]
-        finally:
-            process.terminate()

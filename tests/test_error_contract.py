@@ -80,6 +80,22 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         yield World(repo, base, github, workspace, closed_port())
 
 
+def serving_repo(w: World) -> str:
+    """A serving repo beside the world's batch repo, for `goldenpath ab` (rendered once)."""
+    path = w.scratch / "serving" / NAME
+    if not path.exists():
+        render(w.scratch / "serving", {"project_kind": "serving"})
+    return str(path)
+
+
+AB_COMMANDS = {
+    "start": ["--challenger", "2", "--percent", "10"],
+    "status": [],
+    "promote": [],
+    "abort": [],
+}
+
+
 def usage_cases(w: World) -> dict[str, Case]:
     no_answers = w.scratch / "empty"
     no_answers.mkdir(exist_ok=True)
@@ -122,6 +138,15 @@ def usage_cases(w: World) -> dict[str, Case]:
         "trace": Case(
             ["trace", "abcdef1", "--path", repo, "--request-timeout", "0"], 2, says="--request-timeout"
         ),
+        "monitor status": Case(
+            ["monitor", "status", "--target", "nosuch", "--path", repo], 2, says="target 'nosuch'"
+        ),
+        "monitor prepare": Case(
+            ["monitor", "prepare", "--target", "acc", "--path", repo, "--profile", "nosuch"],
+            2,
+            {"DATABRICKS_CONFIG_FILE": str(profiles)},
+            "no profile 'nosuch'",
+        ),
         "create-repo": Case([*CREATE_REPO], 2, says="GITHUB_TOKEN"),
         "fleet": Case(["fleet", "--concurrency", "0"], 2, says="at least 1"),
         "fleet merge": Case(["fleet", "merge", str(w.scratch / "missing.json")], 2, says="missing.json"),
@@ -145,6 +170,16 @@ def usage_cases(w: World) -> dict[str, Case]:
             "not a release tag",
         ),
         "pin-refs": Case(["pin-refs", "--root", str(no_answers)], 2, says="goldenpath.yml"),
+        "ab start": Case(
+            ["ab", "start", "--challenger", "2", "--percent", "60", "--path", serving_repo(w)],
+            2,
+            says="--percent 60 is outside 1-50",
+        ),
+        "ab status": Case(["ab", "status", "--path", repo], 2, says="is a batch repository"),
+        "ab promote": Case(
+            ["ab", "promote", "--target", "nosuch", "--path", serving_repo(w)], 2, says="target 'nosuch'"
+        ),
+        "ab abort": Case(["ab", "abort", "--path", repo], 2, says="is a batch repository"),
     }
 
 
@@ -171,6 +206,18 @@ def credential_cases(w: World) -> dict[str, Case]:
             for name, extra in DATABRICKS_COMMANDS.items()
         },
         "trace": Case(["trace", "abcdef1", "--path", repo], 2, databricks, "refused the credentials"),
+        **{
+            f"monitor {name}": Case(
+                ["monitor", name, "--target", "acc", "--path", repo], 2, databricks, "refused the credentials"
+            )
+            for name in MONITOR_COMMANDS
+        },
+        **{
+            f"ab {name}": Case(
+                ["ab", name, *extra, "--path", serving_repo(w)], 2, databricks, "refused the credentials"
+            )
+            for name, extra in AB_COMMANDS.items()
+        },
         "create-repo": Case([*CREATE_REPO], 2, github, "refused the token"),
         "fleet": Case(["fleet"], 2, github, "refused the token"),
         "fleet plan": Case(["fleet", "plan"], 2, github, "refused the token"),
@@ -203,6 +250,14 @@ def unreachable_cases(w: World) -> dict[str, Case]:
             for name, extra in DATABRICKS_COMMANDS.items()
         },
         "trace": Case(["trace", "abcdef1", "--path", repo], 3, databricks, host),
+        **{
+            f"monitor {name}": Case(["monitor", name, "--target", "acc", "--path", repo], 3, databricks, host)
+            for name in MONITOR_COMMANDS
+        },
+        **{
+            f"ab {name}": Case(["ab", name, *extra, "--path", serving_repo(w)], 3, databricks, host)
+            for name, extra in AB_COMMANDS.items()
+        },
         "create-repo": Case([*CREATE_REPO], 3, github, host),
         "fleet": Case(["fleet"], 3, github, host),
         "fleet plan": Case(["fleet", "plan"], 3, github, host),
@@ -249,6 +304,17 @@ def refusal_cases(w: World) -> dict[str, Case]:
             for name, extra in DATABRICKS_COMMANDS.items()
         },
         "trace": Case(["trace", "abcdef1", "--path", repo], 1, databricks),
+        # No monitor deployed (status gates on it); no warehouse to create the tables on (prepare).
+        **{
+            f"monitor {name}": Case(["monitor", name, "--target", "acc", "--path", repo], 1, databricks)
+            for name in MONITOR_COMMANDS
+        },
+        # An empty workspace: no such version, no test to watch, promote or abort.
+        "ab start": Case(
+            ["ab", "start", *AB_COMMANDS["start"], "--path", serving_repo(w)], 1, databricks, "does not exist"
+        ),
+        "ab status": Case(["ab", "status", "--path", serving_repo(w)], 1, databricks),
+        "ab promote": Case(["ab", "promote", "--path", serving_repo(w)], 1, databricks, "no A/B test runs"),
         "create-repo": Case(
             [*CREATE_REPO[:1], "$(id)", *CREATE_REPO[2:]],
             1,
@@ -275,6 +341,7 @@ DATABRICKS_COMMANDS = {
     "smoke": ["--target", "acc", "--poll-interval", "0"],
     "trace": ["abcdef1", "--target", "acc"],
 }
+MONITOR_COMMANDS = ("status", "prepare")
 KINDS: dict[str, Callable[[World], dict[str, Case]]] = {
     "usage": usage_cases,
     "credential": credential_cases,
@@ -286,8 +353,8 @@ LOCAL = {"new", "check-name", "check-repo", "pin-refs", "release verify", "relea
 NOT_APPLICABLE = {
     "credential": LOCAL,
     "unreachable": LOCAL,
-    # Refusals of these are tested in their own files.
-    "refusal": {"update", "fleet", "fleet merge", "fleet plan", "release rollback"},
+    # Refusals of these are tested in their own files; `ab abort` with no test is done (exit 0), not refused.
+    "refusal": {"update", "fleet", "fleet merge", "fleet plan", "release rollback", "ab abort"},
 }
 # Every command that runs something: a leaf, or a command that also has subcommands (`fleet`).
 LEAVES = sorted(name for name, command in COMMANDS.items() if command.get_default("handler") is not None)

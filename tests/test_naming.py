@@ -169,7 +169,13 @@ def test_monitor_columns_are_one_contract() -> None:
         "label",
         "job_run_id",
     )
-    assert MONITOR_COLUMNS.serving == (*MONITOR_COLUMNS.batch, "status_code", "latency_ms", "request_id")
+    assert MONITOR_COLUMNS.serving == (
+        *MONITOR_COLUMNS.batch,
+        "status_code",
+        "latency_ms",
+        "request_id",
+        "variant",
+    )
     assert all(check_uc_identifier(column) == [] for column in MONITOR_COLUMNS.serving)
     assert list(MONITOR_COLUMNS.sql_types(serving=True)) == list(MONITOR_COLUMNS.serving)
 
@@ -188,7 +194,7 @@ def test_the_monitored_tables_can_be_created_before_the_first_deploy() -> None:
     )
     unpacked, _ = names.monitored_tables_ddl("prd", serving=True)
     assert "prd_rtl.forecasting_demand_weekly.rtl_forecasting_demand_weekly_inference" in unpacked
-    assert unpacked.endswith("status_code INT, latency_ms BIGINT, request_id STRING)")
+    assert unpacked.endswith("status_code INT, latency_ms BIGINT, request_id STRING, variant STRING)")
 
 
 def test_derive_refuses_invalid_names() -> None:

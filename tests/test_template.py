@@ -57,10 +57,16 @@ def test_no_jinja_left_behind(rendered_matrix: list[Rendered]) -> None:
 SERVING_ONLY = {
     SERVING_INPUT_FILE,  # the smoke step's request: the template's file bears the name it reads
     "resources/serving.yml",
+    "resources/ab.yml",
     "src/rtl_forecasting_demand_weekly/serving.py",
     "src/rtl_forecasting_demand_weekly/inference.py",
+    "src/rtl_forecasting_demand_weekly/assignment.py",
+    "src/rtl_forecasting_demand_weekly/router.py",
+    "src/rtl_forecasting_demand_weekly/readout.py",
     "tests/test_serving.py",
     "tests/test_inference.py",
+    "tests/test_ab.py",
+    "docs/ab-testing.md",
 }
 # The files only the example pipeline has: a repo without a model has no predictions to monitor.
 EXAMPLE_ONLY = {

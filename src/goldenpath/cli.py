@@ -8,12 +8,14 @@ import sys
 from collections.abc import Sequence
 
 from goldenpath import __version__
+from goldenpath.ab import commands as ab
 from goldenpath.check import commands as check
 from goldenpath.commands import Commands, HelpFormatter, Registrar
 from goldenpath.create_repo import commands as create_repo
 from goldenpath.databricks import commands as databricks
 from goldenpath.errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, GoldenpathError
 from goldenpath.fleet import commands as fleet
+from goldenpath.monitor import commands as monitor
 from goldenpath.new import commands as new
 from goldenpath.release import commands as release
 from goldenpath.timeouts import REQUEST_TIMEOUT_ENV
@@ -24,9 +26,10 @@ goldenpath: the paved road from a repository name to a deployed Databricks ML pr
 
 Data scientists start with `goldenpath new`, keep their names right with
 `check-name` and `check-repo` (a pre-commit hook does it for them), take template
-releases with `goldenpath update`, and look at their workspace with `databricks`
-and `trace`. The platform team's workflows run `create-repo`, `fleet`, `release`
-and `pin-refs`. `goldenpath COMMAND --help` explains each, with an example."""
+releases with `goldenpath update`, look at their workspace with `databricks`,
+`trace` and `monitor`, and run A/B tests with `ab`. The platform team's workflows run
+`create-repo`, `fleet`, `release` and `pin-refs`. `goldenpath COMMAND --help` explains each,
+with an example."""
 
 EPILOG = f"""\
 exit codes: 0 ok; 1 refused, or a check found problems; 2 usage or configuration
@@ -45,6 +48,8 @@ REGISTRARS: list[Registrar] = [
     update.register,
     databricks.register,
     databricks.register_trace,
+    monitor.register,
+    ab.register,
     create_repo.register,
     fleet.register,
     release.register,

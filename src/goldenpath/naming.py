@@ -71,6 +71,9 @@ class MonitorColumns:
     status_code: str = "status_code"
     latency_ms: str = "latency_ms"
     request_id: str = "request_id"
+    # Serving only, during an A/B test: the variant whose model answered (champion, challenger,
+    # or unassigned when the request had no key); model_version is then that model's version.
+    variant: str = "variant"
 
     @property
     def batch(self) -> tuple[str, ...]:
@@ -80,7 +83,7 @@ class MonitorColumns:
     @property
     def serving(self) -> tuple[str, ...]:
         """Columns of the unpacked inference table, after the features."""
-        return (*self.batch, self.status_code, self.latency_ms, self.request_id)
+        return (*self.batch, self.status_code, self.latency_ms, self.request_id, self.variant)
 
     def sql_types(self, serving: bool) -> dict[str, str]:
         """Each column with its Spark SQL type, as the tasks write it."""
@@ -94,6 +97,7 @@ class MonitorColumns:
             self.status_code: "INT",
             self.latency_ms: "BIGINT",
             self.request_id: "STRING",
+            self.variant: "STRING",
         }
         return {column: types[column] for column in (self.serving if serving else self.batch)}
 

@@ -13,10 +13,12 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import yaml
 
+from goldenpath import ab_config
 from goldenpath.naming import (
     MONITOR_COLUMNS,
     REQUIRED_TAGS,
@@ -110,6 +112,11 @@ class Project:
     def serving(self) -> bool:
         """A serving repo adds a Unity Catalog model, a Model Serving endpoint and a roll-out step."""
         return self.kind == SERVING_KIND
+
+    @property
+    def ab(self) -> ModuleType:
+        """The A/B experiment contract (names, aliases, tags, variables) the generated code shares with the CLI."""
+        return ab_config
 
     @property
     def serving_workload_size(self) -> str:

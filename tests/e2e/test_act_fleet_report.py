@@ -19,7 +19,9 @@ from typing import Any
 import pytest
 
 import fleet_support
-from e2e.harness import ActRun, GeneratedRepo, Harness
+from e2e.act_run import ActRun
+from e2e.harness import Harness
+from e2e.repos import GeneratedRepo
 from fakes.github import FakeGitHub, start_fake_github
 from fakes.github.fleet_seed import Fleet, seed_fleet
 from fleet_support import assert_valid, read_json, run_fleet

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from e2e.harness import ActRun, GeneratedRepo, Harness
+from e2e.act_run import ActRun
+from e2e.harness import Harness
+from e2e.repos import GeneratedRepo
 from fakes.github import FakeGitHub, start_fake_github
 from rendering import copy_template, git, release
 

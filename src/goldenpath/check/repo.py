@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from goldenpath.ab_config import AB_FILE
 from goldenpath.bundle import BUNDLE_FILE, Bundle, YamlFile, checkout_files, flag_value, line_of, read_bundle
+from goldenpath.check.ab import check_ab
 from goldenpath.check.findings import Finding, finding_at
 from goldenpath.check.monitoring import check_monitoring
 from goldenpath.errors import UsageError
@@ -79,12 +81,16 @@ def inspect_repo(path: str | os.PathLike[str], settings: Settings) -> RepoCheck:
         result.findings += _check_bundle_file(file, names, settings)
         result.findings += _check_serving(file, names, settings)
     result.findings += _check_kind(root, bundle, names)
-    result.findings += check_monitoring(bundle.files, _answers(root), names, settings)
+    answers = _answers(root)
+    result.findings += check_monitoring(bundle.files, answers, names, settings)
     jobs, endpoints = len(bundle.declared("jobs")), len(bundle.declared("model_serving_endpoints"))
     result.checked.append(
         f"{len(bundle.files)} bundle file(s): {', '.join(file.path for file in bundle.files)}; "
         f"{jobs} job(s), {endpoints} serving endpoint(s)"
     )
+    if answers is not None and answers.get("project_kind") == SERVING_KIND:
+        result.findings += check_ab(root)
+        result.checked.append(f"the A/B test config {AB_FILE}")
     return result
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from goldenpath.bundle import BUNDLE_FILE, Bundle, checkout_files, flag_value, read_bundle
+from goldenpath.bundle import BUNDLE_FILE, Bundle, Target, checkout_files, flag_value, read_bundle
 from goldenpath.errors import UsageError
 from goldenpath.naming import ENDPOINT_KEY, JOB_KEY, REQUIRED_TAGS
 
@@ -96,10 +96,7 @@ def load_bundle(root: str | Path, target: str | None) -> BundleTarget:
             f"target {target!r} is not in {root / BUNDLE_FILE}", f"choose one of {', '.join(targets)}"
         )
     merged = bundle.target(target)
-    values = {"bundle.name": bundle.name, "bundle.target": target}
-    values |= {
-        f"var.{name}": value for name, value in merged.variables.items() if name not in DEPLOY_VARIABLES
-    }
+    values = _values(bundle, merged)
 
     def resolve(value: Any) -> str:
         return REFERENCE.sub(lambda m: values.get(f"{m[1]}.{m[2]}", m[0]), str(value))
@@ -139,6 +136,39 @@ def load_bundle(root: str | Path, target: str | None) -> BundleTarget:
         experiment=flag_value(parameters, "--experiment"),
         endpoint_name=resolve(endpoint.get("name", "")) if endpoint is not None else None,
     )
+
+
+def target_resources(root: str | Path, target: str, kind: str) -> dict[str, Any]:
+    """Every resource of one kind the target deploys (`alerts`, `quality_monitors`, ...) by key, with
+    `${var.*}` and `${bundle.*}` resolved at any depth (other references stay as written)."""
+    bundle = _read(Path(root))
+    if target not in bundle.targets:
+        raise BundleError(
+            f"target {target!r} is not in {Path(root) / BUNDLE_FILE}",
+            f"choose one of {', '.join(bundle.targets)}",
+        )
+    merged = bundle.target(target)
+    values = _values(bundle, merged)
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        if isinstance(node, str):
+            return REFERENCE.sub(lambda m: values.get(f"{m[1]}.{m[2]}", m[0]), node)
+        return node
+
+    return {key: resolve(body) for key, body in merged.resources(kind).items()}
+
+
+def _values(bundle: Bundle, merged: Target) -> dict[str, str]:
+    """`${bundle.*}` and `${var.*}` as the CLI resolves them; the per-deploy variables stay unresolved."""
+    values = {"bundle.name": bundle.name, "bundle.target": merged.name}
+    values |= {
+        f"var.{name}": value for name, value in merged.variables.items() if name not in DEPLOY_VARIABLES
+    }
+    return values
 
 
 def _read(root: Path) -> Bundle:

@@ -84,6 +84,10 @@ class Report:
                 rows.append((key.replace("_", " ") if key != "run_as" else key, f"`{facts[key]}`"))
         if facts.get("result"):
             rows.append(("smoke run", f"{facts['result']} ([run page]({facts.get('run_url')}))"))
+        if facts.get("monitor"):
+            rows.append(("monitor", f"`{facts['monitor']['table']}` ({facts['monitor']['status']})"))
+        if facts.get("alert"):
+            rows.append(("drift alert", f"`{facts['alert']['name']}`"))
         if facts.get("endpoint"):
             answered = f"{facts['predictions']} predictions" if "predictions" in facts else "no predictions"
             rows.append(("endpoint", f"[`{facts['endpoint']}`]({facts.get('endpoint_url')}): {answered}"))

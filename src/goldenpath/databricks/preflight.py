@@ -2,12 +2,12 @@
 
 Each check reads one thing and returns a `Finding` saying what is missing and
 the exact grant or setting that fixes it, so the deploy fails before it
-touches the workspace instead of at the job's first run.
+touches the workspace instead of at the job's first run. The monitoring
+checks (the SQL warehouse, its use, the monitor's output schema) are in
+`preflight_monitoring`.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import NotFound
@@ -15,16 +15,19 @@ from databricks.sdk.service.catalog import SchemaInfo
 
 from goldenpath.databricks.bundle import BundleTarget
 from goldenpath.databricks.findings import Finding, Report
+from goldenpath.databricks.grants import ALL_PRIVILEGES, effective_privileges, grants_finding, some_of
+from goldenpath.databricks.monitoring import monitoring_target
+from goldenpath.databricks.preflight_monitoring import monitoring_checks
+from goldenpath.settings import Settings, load_settings
 
 # Unity Catalog privileges the job needs (API spelling; SQL writes them with spaces).
 CATALOG_PRIVILEGES = ("USE_CATALOG",)
 SCHEMA_PRIVILEGES = ("USE_SCHEMA", "CREATE_MODEL", "CREATE_TABLE")
-ALL_PRIVILEGES = "ALL_PRIVILEGES"
-SHOWN_OPTIONS = 8
 
 
-def preflight(client: WorkspaceClient, bundle: BundleTarget) -> Report:
+def preflight(client: WorkspaceClient, bundle: BundleTarget, settings: Settings | None = None) -> Report:
     """Run every check in order; later checks need the identity and the catalog."""
+    monitoring = monitoring_target(bundle, settings or load_settings())
     report = Report("preflight", bundle.target)
     auth, identity = check_auth(client)
     report.add(auth)
@@ -36,6 +39,7 @@ def preflight(client: WorkspaceClient, bundle: BundleTarget) -> Report:
     if bundle.service_principal:
         report.add(check_service_principal(client, bundle.service_principal))
     catalog = report.add(check_catalog(client, bundle.catalog))
+    schema = None
     if catalog.ok:
         report.add(check_catalog_grants(client, bundle.catalog, principal))
         schema = existing_schema(client, bundle.schema_full_name)
@@ -46,6 +50,8 @@ def preflight(client: WorkspaceClient, bundle: BundleTarget) -> Report:
         report.add(check_node_type(client, node_type))
     for spark_version in bundle.spark_versions:
         report.add(check_spark_version(client, spark_version))
+    for finding in monitoring_checks(client, monitoring, principal, output_schema=schema):
+        report.add(finding)
     return report
 
 
@@ -93,7 +99,7 @@ def check_catalog(client: WorkspaceClient, catalog: str) -> Finding:
 
 
 def check_catalog_grants(client: WorkspaceClient, catalog: str, principal: str) -> Finding:
-    return _grants_finding("catalog-grants", "CATALOG", catalog, principal, CATALOG_PRIVILEGES, client)
+    return grants_finding("catalog-grants", "CATALOG", catalog, principal, CATALOG_PRIVILEGES, client)
 
 
 def existing_schema(client: WorkspaceClient, full_name: str) -> SchemaInfo | None:
@@ -109,7 +115,7 @@ def check_schema(
     """The project's schema exists, or the principal may create it (and then owns it)."""
     name = bundle.schema_full_name
     if schema is None:
-        held = _effective(client, "CATALOG", bundle.catalog, principal)
+        held = effective_privileges(client, "CATALOG", bundle.catalog, principal)
         if {"CREATE_SCHEMA", ALL_PRIVILEGES} & held:
             return Finding("schema", True, f"schema {name} does not exist yet; {principal} will create it")
         return Finding(
@@ -127,7 +133,7 @@ def check_schema_grants(
     """Effective grants, so privileges inherited from the catalog count; an owner holds them all."""
     if schema.owner == principal:
         return Finding("schema-grants", True, f"{principal} owns schema {bundle.schema_full_name}")
-    return _grants_finding(
+    return grants_finding(
         "schema-grants", "SCHEMA", bundle.schema_full_name, principal, SCHEMA_PRIVILEGES, client
     )
 
@@ -140,7 +146,7 @@ def check_node_type(client: WorkspaceClient, node_type: str) -> Finding:
         "node-type",
         False,
         f"node type {node_type} does not exist in this workspace",
-        f"set compute.node_type_id in goldenpath.yml to one of {_some(available)}",
+        f"set compute.node_type_id in goldenpath.yml to one of {some_of(available)}",
     )
 
 
@@ -152,40 +158,5 @@ def check_spark_version(client: WorkspaceClient, spark_version: str) -> Finding:
         "spark-version",
         False,
         f"Spark version {spark_version} does not exist in this workspace",
-        f"set python.runtimes in goldenpath.yml to one of {_some(available)}",
+        f"set python.runtimes in goldenpath.yml to one of {some_of(available)}",
     )
-
-
-def _effective(client: WorkspaceClient, securable: str, name: str, principal: str) -> set[str]:
-    """The principal's effective privileges on a securable (inherited ones included)."""
-    result = client.grants.get_effective(securable, name, principal=principal)
-    held: set[str] = set()
-    for assignment in result.privilege_assignments or []:
-        if assignment.principal == principal:
-            held |= {p.privilege.value for p in assignment.privileges or [] if p.privilege}
-    return held
-
-
-def _grants_finding(
-    check: str, securable: str, name: str, principal: str, needed: Iterable[str], client: WorkspaceClient
-) -> Finding:
-    held = _effective(client, securable, name, principal)
-    missing = [] if ALL_PRIVILEGES in held else [p for p in needed if p not in held]
-    if not missing:
-        return Finding(check, True, f"{principal} has {', '.join(_sql(p) for p in needed)} on {name}")
-    privileges = ", ".join(_sql(p) for p in missing)
-    return Finding(
-        check,
-        False,
-        f"{principal} lacks {privileges} on {securable.lower()} {name}",
-        f"GRANT {privileges} ON {securable} {name} TO `{principal}`",
-    )
-
-
-def _sql(privilege: str) -> str:
-    return privilege.replace("_", " ")
-
-
-def _some(options: list[str]) -> str:
-    shown = ", ".join(sorted(options)[:SHOWN_OPTIONS])
-    return shown + (", ..." if len(options) > SHOWN_OPTIONS else "") if options else "(none listed)"

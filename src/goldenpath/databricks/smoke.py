@@ -24,14 +24,9 @@ from databricks.sdk.service.serving import DataframeSplitInput
 
 from goldenpath.console import progress
 from goldenpath.databricks.bundle import BundleTarget
+from goldenpath.databricks.deployed import deployed_endpoint_name, deployed_job_name, find_jobs, job_url
 from goldenpath.databricks.findings import Finding, Report
-from goldenpath.databricks.verify import (
-    check_single_job,
-    deployed_endpoint_name,
-    deployed_job_name,
-    find_jobs,
-    job_url,
-)
+from goldenpath.databricks.verify import check_single_job
 
 FINAL = {RunLifeCycleState.TERMINATED, RunLifeCycleState.SKIPPED, RunLifeCycleState.INTERNAL_ERROR}
 DURATION = re.compile(r"(?P<amount>\d+(?:\.\d+)?)(?P<unit>[smh]?)")

@@ -4,6 +4,8 @@ The job is found by its name. There must be exactly one (a renamed bundle
 leaves its old job behind under the same name), and it must carry every
 required tag with the deployed values, run as the target's service principal,
 and install this version of the package's wheel with the package's entry point.
+The monitor, the drift alert and every job's notifications are checked by
+`verify_monitoring`.
 """
 
 from __future__ import annotations
@@ -15,48 +17,38 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.service.jobs import BaseJob, Job
 
 from goldenpath.databricks.bundle import BundleTarget
+from goldenpath.databricks.deployed import deployed_job_name, find_jobs, job_url
 from goldenpath.databricks.findings import Finding, Report
+from goldenpath.databricks.monitoring import monitoring_target
+from goldenpath.databricks.verify_monitoring import verify_monitoring
+from goldenpath.settings import Settings, load_settings
 
 # PEP 427: {distribution}-{version}(-{build})?-{python}-{abi}-{platform}.whl
 WHEEL_FILE = re.compile(r"(?P<dist>[^-]+)-(?P<version>[^-]+)(-\d[^-]*)?-[^-]+-[^-]+-[^-]+\.whl")
-# The CLI keeps letters and digits of the dev prefix in an endpoint name; anything else becomes `_`.
-NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]")
 
 
-def deployed_job_name(client: WorkspaceClient, bundle: BundleTarget) -> str:
-    """The name `bundle deploy` gives the job: development mode prefixes `[dev <user>] `."""
-    if not bundle.development:
-        return bundle.job_name
-    return f"[dev {_short_user_name(client)}] {bundle.job_name}"
-
-
-def deployed_endpoint_name(client: WorkspaceClient, bundle: BundleTarget, endpoint: str) -> str:
-    """The name `bundle deploy` gives a serving endpoint: development mode prefixes `dev_<user>_`."""
-    if not bundle.development:
-        return endpoint
-    return f"dev_{NOT_LETTER_OR_DIGIT.sub('_', _short_user_name(client).lower())}_{endpoint}"
-
-
-def _short_user_name(client: WorkspaceClient) -> str:
-    return (client.current_user.me().user_name or "").split("@")[0]
-
-
-def find_jobs(client: WorkspaceClient, name: str) -> list[BaseJob]:
-    return [job for job in client.jobs.list(name=name) if job.settings and job.settings.name == name]
-
-
-def job_url(client: WorkspaceClient, job_id: int) -> str:
-    return f"{(client.config.host or '').rstrip('/')}/jobs/{job_id}"
-
-
-def verify(client: WorkspaceClient, bundle: BundleTarget, git_sha: str, version: str) -> Report:
+def verify(
+    client: WorkspaceClient,
+    bundle: BundleTarget,
+    git_sha: str,
+    version: str,
+    settings: Settings | None = None,
+) -> Report:
+    monitoring = monitoring_target(bundle, settings or load_settings())
     report = Report("verify", bundle.target)
     name = deployed_job_name(client, bundle)
     jobs = find_jobs(client, name)
     report.add(check_single_job(name, bundle.target, jobs))
-    if not jobs:
-        return report
-    job_id = jobs[0].job_id or 0
+    if jobs:
+        _verify_job(client, bundle, report, jobs[0].job_id or 0, git_sha, version)
+    verify_monitoring(client, bundle, monitoring, report)
+    return report
+
+
+def _verify_job(
+    client: WorkspaceClient, bundle: BundleTarget, report: Report, job_id: int, git_sha: str, version: str
+) -> None:
+    name = deployed_job_name(client, bundle)
     job = client.jobs.get(job_id)
     report.facts.update(job_id=job_id, job_name=name, job_url=job_url(client, job_id))
     report.facts["tags"] = dict((job.settings.tags if job.settings else None) or {})
@@ -67,7 +59,6 @@ def verify(client: WorkspaceClient, bundle: BundleTarget, git_sha: str, version:
         report.add(check_run_as(job, bundle.service_principal))
     report.add(check_entry_point(job, bundle))
     report.add(check_wheel_version(job, bundle.package_name, version))
-    return report
 
 
 def check_single_job(name: str, target: str, jobs: list[BaseJob]) -> Finding:

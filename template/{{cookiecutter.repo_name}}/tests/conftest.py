@@ -11,6 +11,11 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+{%- if cookiecutter.include_example %}
+import os
+import sys
+from collections.abc import Iterator
+{%- endif %}
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,3 +41,28 @@ def local_run(tmp_path_factory: pytest.TempPathFactory) -> LocalRun:
         patch.chdir(directory)
         assert main(["--git-sha", "f00d"{% if cookiecutter.include_example %}, "--job-run-id", "77"{% endif %}]) == 0
     return LocalRun(directory, json.loads(printed.getvalue()))
+{%- if cookiecutter.include_example %}
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A local Spark session (Databricks has its own); needs Java and pyspark.
+
+    Once: {{ gp.spark_install }}
+    """
+    pytest.importorskip("pyspark", reason="Spark tests need pyspark (see README, Monitoring)")
+    from pyspark.sql import SparkSession
+
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    warehouse = tmp_path_factory.mktemp("spark-warehouse")
+    session = (
+        SparkSession.builder.master("local[1]")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.warehouse.dir", str(warehouse))
+        .getOrCreate()
+    )
+    yield session
+    session.stop()
+{%- endif %}

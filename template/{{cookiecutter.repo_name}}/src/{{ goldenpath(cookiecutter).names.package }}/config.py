@@ -22,7 +22,29 @@ DATABRICKS_RUNTIME_VARIABLE = "DATABRICKS_RUNTIME_VERSION"
 # endpoint serves, only when this held-out metric reaches the threshold.
 GATE_METRIC = "r2"
 GATE_THRESHOLD = 0.35
-CHAMPION_ALIAS = "champion"
+CHAMPION_ALIAS = "{{ gp.ab.CHAMPION_ALIAS }}"
+# Training tags every version it registers with the gate's result; `goldenpath ab start`
+# accepts only a challenger that passed.
+GATE_PASSED_TAG = "{{ gp.ab.GATE_PASSED_TAG }}"
+GATE_METRIC_TAG = "{{ gp.ab.GATE_METRIC_TAG }}"
+GATE_VALUE_TAG = "{{ gp.ab.GATE_VALUE_TAG }}"
+
+# A/B testing (docs/ab-testing.md): while `challenger` names a version, the endpoint serves
+# it to a sticky share of keys, and training leaves `champion` where it is.
+CHALLENGER_ALIAS = "{{ gp.ab.CHALLENGER_ALIAS }}"
+# The request column whose value picks the variant (resources/ab.yml may name another).
+AB_KEY_COLUMN = "{{ gp.ab.DEFAULT_KEY_COLUMN }}"
+ROUTER_TAG = "{{ gp.ab.ROUTER_TAG }}"
+# The readout's two-sided test level, and the power its sample size is planned for.
+AB_ALPHA = {{ gp.ab.ALPHA }}
+AB_POWER = {{ gp.ab.POWER }}
+AB_MIN_SAMPLE = {{ gp.ab.MIN_SAMPLE }}
+AB_CONTINUOUS = "{{ gp.ab.CONTINUOUS }}"
+AB_RATE = "{{ gp.ab.RATE }}"
+AB_NOT_ENOUGH_DATA = "{{ gp.ab.NOT_ENOUGH_DATA }}"
+AB_CHALLENGER_HIGHER = "{{ gp.ab.CHALLENGER_HIGHER }}"
+AB_CHALLENGER_LOWER = "{{ gp.ab.CHALLENGER_LOWER }}"
+AB_NO_DIFFERENCE = "{{ gp.ab.NO_DIFFERENCE }}"
 {%- endif %}
 {%- if cookiecutter.include_example %}
 
@@ -48,6 +70,11 @@ JOB_RUN_ID = {{ gp.columns.job_run_id | python_string }}
 STATUS_CODE = {{ gp.columns.status_code | python_string }}
 LATENCY_MS = {{ gp.columns.latency_ms | python_string }}
 REQUEST_ID = {{ gp.columns.request_id | python_string }}
+# During an A/B test, which variant answered each request (docs/ab-testing.md).
+VARIANT = {{ gp.columns.variant | python_string }}
+# The ab_readout task appends one row per variant per readout here; `goldenpath ab status` reads it.
+READOUT_TABLE = {{ gp.names.readout_table | python_string }}
+READOUT_SCHEMA = {{ gp.ab.READOUT_COLUMNS.items() | map("join", " ") | join(", ") | python_string }}
 {%- endif %}
 # Drift above the threshold alerts the team; with retrain_on_drift set for the target
 # (databricks.yml), the drift_check task also starts the training job.

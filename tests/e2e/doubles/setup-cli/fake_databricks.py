@@ -7,21 +7,27 @@ CLI does before it would contact a workspace - and fails where that would
 fail - but deploys nothing:
 
 - `bundle validate`: databricks.yml plus its `include:` files and resources/*.yml
-  against the bundle JSON schema ($GOLDENPATH_E2E_BUNDLE_SCHEMA), the target
+  against the bundle JSON schema ($GOLDENPATH_E2E_BUNDLE_SCHEMA), their
+  `variables` and `targets` merged into databricks.yml's as the CLI merges them, the target
   exists, credentials for the auth type are in the environment and DATABRICKS_HOST
   matches the target's host, every `--var` and `${var.*}` is declared, required
   variables have a value;
 - `bundle deploy`: the same, then each artifact's `build` command, then every
   `whl:` library must match a built file; then it writes each job resource to
-  the workspace at DATABRICKS_HOST (the fake workspace, tests/fakes/databricks.py)
+  the workspace at DATABRICKS_HOST (the fake workspace, tests/fakes/databricks/)
   through databricks-sdk with the SDK's auth environment, as the real CLI would:
   variables resolved, the target's run_as applied, the wheel library pointing
   at its uploaded copy. The real CLI
-  remembers the job id in its deployment state; this double finds the job by
-  name, creating or resetting it. Each `model_serving_endpoints` resource is
+  remembers each resource's id in its deployment state; this double finds it
+  by name, creating or updating it. Each `model_serving_endpoints` resource is
   written first (the jobs may name it): created when the workspace has no
   endpoint of that name, else its tags and AI Gateway updated. What it serves
-  is left to the job's rollout task, as in a generated serving bundle.
+  is left to the job's rollout task, as in a generated serving bundle. Jobs
+  that name another job (`${resources.jobs.<key>.id}`) are written after it,
+  with its id. Then each `quality_monitors` resource (created, or updated
+  when the table has one; the workspace refuses a monitor on a table that
+  does not exist, and so does this deploy) and each `alerts` resource (a SQL
+  alert, found by display name, created or updated).
 """
 
 from __future__ import annotations
@@ -39,10 +45,26 @@ from typing import Any
 import yaml
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import NotFound
+from databricks.sdk.errors.base import DatabricksError
 
 BUNDLE_FILES = ("databricks.yml", "databricks.yaml", "bundle.yml", "bundle.yaml")
 VAR_REFERENCE = re.compile(r"\$\{var\.([A-Za-z0-9_-]+)")
 REFERENCE = re.compile(r"\$\{([A-Za-z0-9_.-]+)\}")
+JOB_REFERENCE = re.compile(r"\$\{resources\.jobs\.([A-Za-z0-9_-]+)\.id\}")
+# What the monitors API takes on update (the rest is fixed at creation).
+MONITOR_UPDATABLE = (
+    "output_schema_name",
+    "baseline_table_name",
+    "custom_metrics",
+    "data_classification_config",
+    "inference_log",
+    "notifications",
+    "schedule",
+    "slicing_exprs",
+    "snapshot",
+    "time_series",
+)
+NOT_SENT = ("permissions", "lifecycle")  # bundle-only keys of a resource
 AUTH_VALUES = (
     "DATABRICKS_HOST",
     "DATABRICKS_CLIENT_ID",
@@ -100,6 +122,13 @@ def parse_args(args: list[str]) -> tuple[str | None, dict[str, str]]:
     return target, variables
 
 
+def merged(base: Any, extra: Any) -> Any:
+    """Mappings merged key by key at any depth (a target's variables from several files); else `extra`."""
+    if isinstance(base, dict) and isinstance(extra, dict):
+        return {**base, **{key: merged(base.get(key), value) for key, value in extra.items()}}
+    return extra
+
+
 def values_of(node: Any, key: str) -> Iterator[Any]:
     """Every value stored under `key` in a parsed YAML document, at any depth."""
     if isinstance(node, dict):
@@ -155,6 +184,11 @@ class Bundle:
             for path in sorted(root.glob(pattern)):
                 if path.is_file() and path not in self.files:
                     self.files.append(path)
+        for path in self.files[1:]:  # the CLI merges variables and targets of included files too
+            included = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            for key in ("variables", "targets"):
+                if included.get(key):
+                    self.config[key] = merged(self.config.get(key) or {}, included[key])
 
     def validate(self, args: list[str]) -> str:
         """Schema, target and variables; returns the target."""
@@ -205,7 +239,7 @@ class Bundle:
         return target
 
     def deploy(self, target: str, given: dict[str, str]) -> None:
-        """Write each endpoint, then each job, resolved as the real CLI deploys them."""
+        """Write each endpoint, each job, each monitor and each alert, resolved as the real CLI deploys them."""
         client = WorkspaceClient()
         me = client.current_user.me().user_name or ""
         body = (self.config.get("targets") or {}).get(target) or {}
@@ -215,12 +249,17 @@ class Bundle:
         for name, spec in (self.config.get("variables") or {}).items():
             default = spec.get("default") if isinstance(spec, dict) else None
             values[f"var.{name}"] = str(given.get(name, overrides.get(name, default)))
+        root = f"/Workspace/Users/{me}/.bundle/{values['bundle.name']}/{target}"
+        values["workspace.root_path"] = root
         resources = self.resources()
         for _, endpoint in (resources.get("model_serving_endpoints") or {}).values():
             deploy_endpoint(client, resolve(endpoint, values))
-        root = f"/Workspace/Users/{me}/.bundle/{values['bundle.name']}/{target}"
-        for path, job in (resources.get("jobs") or {}).values():
-            settings = resolve(job, values)
+        job_ids: dict[str, int] = {}
+        jobs = resources.get("jobs") or {}
+        # A job naming another job's id is written once that one has an id.
+        for key in sorted(jobs, key=lambda key: bool(JOB_REFERENCE.search(str(jobs[key][1])))):
+            path, job = jobs[key]
+            settings = resolve_job_ids(resolve(job, values), job_ids)
             if body.get("run_as"):
                 settings["run_as"] = body["run_as"]
             for task in settings.get("tasks") or []:
@@ -228,7 +267,11 @@ class Bundle:
                     if "whl" in library:
                         built = sorted(path.parent.glob(library["whl"]))
                         library["whl"] = f"{root}/artifacts/.internal/{built[-1].name}"
-            deploy_job(client, settings)
+            job_ids[key] = deploy_job(client, settings)
+        for _, monitor in (resources.get("quality_monitors") or {}).values():
+            deploy_monitor(client, resolve(monitor, values))
+        for _, alert in (resources.get("alerts") or {}).values():
+            deploy_alert(client, resolve(alert, values))
 
     def resources(self) -> dict[str, dict[str, tuple[Path, Any]]]:
         """`resources:` of every bundle file by kind and key, each with the file declaring it."""
@@ -254,16 +297,73 @@ class Bundle:
                     raise BundleError(f"{path.relative_to(self.root)}: no files match pattern: {pattern}")
 
 
-def deploy_job(client: WorkspaceClient, settings: dict[str, Any]) -> None:
-    existing = [j.job_id for j in client.jobs.list(name=settings["name"])]
+def resolve_job_ids(node: Any, job_ids: dict[str, int]) -> Any:
+    """`${resources.jobs.<key>.id}` replaced by the id that job was deployed with."""
+    if isinstance(node, dict):
+        return {key: resolve_job_ids(value, job_ids) for key, value in node.items()}
+    if isinstance(node, list):
+        return [resolve_job_ids(item, job_ids) for item in node]
+    if isinstance(node, str):
+        for key in JOB_REFERENCE.findall(node):
+            if key not in job_ids:
+                raise BundleError(f"reference does not exist: ${{resources.jobs.{key}.id}}")
+        return JOB_REFERENCE.sub(lambda match: str(job_ids[match[1]]), node)
+    return node
+
+
+def deploy_job(client: WorkspaceClient, settings: dict[str, Any]) -> int:
+    existing = [j.job_id for j in client.jobs.list(name=settings["name"]) if j.job_id]
     if existing:
         client.api_client.do(
             "POST", "/api/2.2/jobs/reset", body={"job_id": existing[0], "new_settings": settings}
         )
         print(f"Updated job {settings['name']} ({existing[0]})")
-    else:
-        created = client.api_client.do("POST", "/api/2.2/jobs/create", body=settings)
-        print(f"Created job {settings['name']} ({created['job_id']})")
+        return existing[0]
+    created = client.api_client.do("POST", "/api/2.2/jobs/create", body=settings)
+    assert isinstance(created, dict)
+    print(f"Created job {settings['name']} ({created['job_id']})")
+    return int(created["job_id"])
+
+
+def deploy_monitor(client: WorkspaceClient, monitor: dict[str, Any]) -> None:
+    """Create the table's monitor, or update the one it has; fail as the CLI does when the API refuses."""
+    table = monitor["table_name"]
+    spec = {key: value for key, value in monitor.items() if key not in (*NOT_SENT, "table_name")}
+    path = f"/api/2.1/unity-catalog/tables/{table}/monitor"
+    try:
+        try:
+            client.api_client.do("GET", path)
+        except NotFound:
+            client.api_client.do("POST", path, body=spec)
+            print(f"Created quality monitor on {table}")
+            return
+        update = {key: value for key, value in spec.items() if key in MONITOR_UPDATABLE}
+        client.api_client.do("PUT", path, body=update)
+        print(f"Updated quality monitor on {table}")
+    except DatabricksError as error:
+        raise BundleError(f"cannot deploy quality monitor on {table}: {error}") from None
+
+
+def deploy_alert(client: WorkspaceClient, alert: dict[str, Any]) -> None:
+    """Create the SQL alert, or update the one of that display name."""
+    spec = {key: value for key, value in alert.items() if key not in NOT_SENT}
+    name = spec["display_name"]
+    listed = client.api_client.do("GET", "/api/2.0/alerts")
+    assert isinstance(listed, dict)
+    existing = [found["id"] for found in listed.get("alerts") or [] if found.get("display_name") == name]
+    try:
+        if existing:
+            mask = ",".join(key for key in spec if key != "parent_path")
+            client.api_client.do(
+                "PATCH", f"/api/2.0/alerts/{existing[0]}", query={"update_mask": mask}, body=spec
+            )
+            print(f"Updated alert {name} ({existing[0]})")
+            return
+        created = client.api_client.do("POST", "/api/2.0/alerts", body=spec)
+    except DatabricksError as error:
+        raise BundleError(f"cannot deploy alert {name}: {error}") from None
+    assert isinstance(created, dict)
+    print(f"Created alert {name} ({created['id']})")
 
 
 def deploy_endpoint(client: WorkspaceClient, endpoint: dict[str, Any]) -> None:
@@ -311,7 +411,8 @@ def main(argv: list[str]) -> int:
             bundle.build()
             bundle.deploy(target, parse_args(argv[2:])[1])
             print(
-                "Deployment complete! (fake databricks CLI: jobs and endpoints written to the fake workspace)"
+                "Deployment complete! (fake databricks CLI: jobs, endpoints, monitors and alerts "
+                "written to the fake workspace)"
             )
         else:
             print(

@@ -30,9 +30,37 @@ if [[ -z "$interpreter" ]]; then
   exit 1
 fi
 
+# `python -m venv` bootstraps pip (ensurepip) every time: seconds per job. So one pristine
+# virtualenv per interpreter is made once per test session, under $GOLDENPATH_E2E_PYTHONS,
+# and each job gets a fresh copy of it, its own paths written in: as untouched as a new one.
+if [[ -z "${GOLDENPATH_E2E_PYTHONS:-}" ]]; then
+  echo "::error::setup-python test double: GOLDENPATH_E2E_PYTHONS is not set (run through tests/e2e/harness.py)"
+  exit 1
+fi
+seed="${GOLDENPATH_E2E_PYTHONS}/$(printf '%s' "$interpreter" | sha256sum | cut -c1-16)"
+if [[ ! -d "$seed" ]]; then
+  mkdir -p "${seed%/*}"
+  fresh="$(mktemp -d "${seed}.XXXXXX")"
+  "$interpreter" -m venv "$fresh/venv"
+  echo "$fresh/venv" > "$fresh/made-at"
+  # Atomic: another worker's run may have made the same seed meanwhile; the first one stays.
+  mv -T "$fresh" "$seed" 2>/dev/null || rm -rf "$fresh"
+fi
 location="${RUNNER_TEMP}/setup-python-double/${REQUESTED}"
 rm -rf "$location"
-"$interpreter" -m venv "$location"
+mkdir -p "${location%/*}"
+cp -a "$seed/venv" "$location"
+"$location/bin/python" - "$(cat "$seed/made-at")" "$location" <<'PY'
+import sys
+from pathlib import Path
+
+made_at, location = sys.argv[1], Path(sys.argv[2])
+for path in [location / "pyvenv.cfg", *(location / "bin").iterdir()]:
+    if path.is_file() and not path.is_symlink():
+        text = path.read_bytes()
+        if made_at.encode() in text:
+            path.write_bytes(text.replace(made_at.encode(), str(location).encode()))
+PY
 full_version="$("$location/bin/python" -c 'import platform; print(platform.python_version())')"
 echo "setup-python test double: Python ${full_version} from ${interpreter} in ${location}"
 
