@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from fakes.github.environments import environments
-from fakes.github.fleet import blob_sha, stamp
+from fakes.github.history import blob_sha, stamp
 from fakes.github.pulls import add_pull
 from fakes.github.repos import add_repo
 from fakes.github.server import FakeGitHub, Reply
