@@ -22,15 +22,17 @@ import functools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from githubkit import GitHub, TokenAuthStrategy
 from githubkit.exception import RequestFailed
 
+from goldenpath.ab_config import AB_FILE
 from goldenpath.bundle import ROOT_FILES, YamlFile, included_paths
 from goldenpath.fleet import protection
+from goldenpath.fleet.file_history import HISTORY_LIMIT, FileHistory, read_history
 from goldenpath.fleet.listing import MAX_PAGES, read_all
 from goldenpath.fleet.model import CIRun, Evidence, UpdatePR
 from goldenpath.fleet.protection import Approvals, or_absent
@@ -43,8 +45,10 @@ README_FILE = "README.md"
 CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 # The branch `goldenpath update` pushes its pull request from.
 UPDATE_BRANCH = "goldenpath/update"
+# How far back an A/B test counts (statement 59).
+EXPERIMENT_WINDOW = timedelta(days=90)
 # Store memo kinds.
-TREE, BLOB, OUTSIDER = "tree", "blob", "outsider"
+TREE, BLOB, OUTSIDER, HISTORY = "tree", "blob", "outsider", "history"
 _TEXTS_IN_MEMORY = 2048
 
 
@@ -55,7 +59,7 @@ class BranchGone(Exception):
 def wanted_file(path: str) -> bool:
     """Files whose text the statements and the owner read, besides the files the bundle includes
     (`bundle_includes`); everything else is judged by its presence."""
-    return path in (ANSWERS_FILE, *ROOT_FILES, README_FILE, *CODEOWNERS_PATHS) or (
+    return path in (ANSWERS_FILE, *ROOT_FILES, README_FILE, *CODEOWNERS_PATHS, AB_FILE) or (
         path.startswith(".github/workflows/") and path.count("/") == 2 and path.endswith((".yml", ".yaml"))
     )
 
@@ -88,6 +92,8 @@ class RepoFacts:
     prd_reviewers: tuple[Evidence, ...] | None = None  # None: unknown; (): no reviewers
     update_pr: UpdatePR | None = None
     empty: bool = False  # the repository has no commit yet
+    read_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    ab_history: FileHistory | None = None  # the A/B config's changes, in a repo that has one
 
     def blob_url(self) -> str:
         return f"{self.html_url}/blob/{self.default_branch}"
@@ -207,7 +213,9 @@ class FleetApi:
     def repo_facts(self, repo: dict[str, Any], org: str, update_branch: str = UPDATE_BRANCH) -> RepoFacts:
         owner, name = repo["full_name"].split("/", 1)
         branch = repo.get("default_branch") or "main"
-        facts = RepoFacts(repo["full_name"], repo.get("html_url") or "", branch)
+        facts = RepoFacts(
+            repo["full_name"], repo.get("html_url") or "", branch, read_at=self.now or datetime.now(UTC)
+        )
         memo = self._unchanged_tree(repo["full_name"], repo)
         if memo is None:
             paths, empty = self._tree(owner, name, branch)
@@ -223,10 +231,38 @@ class FleetApi:
         self._read_files(facts, [path for path in sorted(facts.paths) if wanted_file(path)])
         # Once the root is read: the files its `include:` loads (jobs/*.yml as well as resources/*.yml).
         self._read_files(facts, bundle_includes(facts.files, facts.paths))
+        if AB_FILE in facts.paths:
+            facts.ab_history = self._history(repo, AB_FILE, facts.files.get(AB_FILE), facts.read_at)
         facts.approvals = protection.approvals(self.gh, self.store, owner, name, branch, facts.html_url)
         facts.prd_reviewers = protection.prd_reviewers(self.gh, owner, name, facts.html_url)
         facts.update_pr = self._update_pr(owner, name, org, update_branch)
         return facts
+
+    def _history(self, repo: dict[str, Any], path: str, current: str | None, now: datetime) -> FileHistory:
+        """How `path` changed on the default branch over the window; kept by `pushed_at` (only a push changes it)."""
+        owner, name = repo["full_name"].split("/", 1)
+        pushed_at = str(repo.get("pushed_at") or "")
+        memo = self.store.memo(HISTORY, f"{repo['full_name']}:{path}")
+        if memo is not None and pushed_at and memo.get("pushed_at") == pushed_at:
+            return FileHistory.from_json(memo["history"])
+        branch = repo.get("default_branch") or "main"
+        commits: list[Any] = or_absent(
+            lambda: self.gh.rest.repos.list_commits(
+                owner, name, sha=branch, path=path, since=now - EXPERIMENT_WINDOW, per_page=HISTORY_LIMIT
+            ),
+            [],
+        )
+        history = read_history(
+            commits,
+            current,
+            lambda sha: self.file_text(owner, name, path, sha),
+            path=path,
+            limit=HISTORY_LIMIT,
+        )
+        self.store.put_memo(
+            HISTORY, f"{repo['full_name']}:{path}", {"pushed_at": pushed_at, "history": history.to_json()}
+        )
+        return history
 
     def _read_files(self, facts: RepoFacts, paths: list[str]) -> None:
         """The texts of `paths` into `facts.files` (a file already read, or kept by its SHA, costs nothing)."""

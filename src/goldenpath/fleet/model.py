@@ -165,8 +165,9 @@ class RepoReport:
     def mature(self) -> bool | None:
         """All automated statements pass (True), one fails (False), else undecided (None).
 
-        The questionnaire's "mature" needs every statement of sections 1-4; this
-        covers only the automated ones, so it is a necessary condition, not the verdict.
+        The questionnaire's "mature" needs every statement of sections 1-4 (1-46); this
+        covers the automated ones, A/B testing's (58-60) among them, so it is neither
+        the verdict nor implied by it: the levels are the way to read maturity.
         """
         results = {verdict.result for verdict in self.maturity.values()}
         if "fail" in results:
