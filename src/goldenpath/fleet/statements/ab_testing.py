@@ -20,9 +20,9 @@ from goldenpath.fleet.facts import EXPERIMENT_WINDOW
 from goldenpath.fleet.file_history import Version
 from goldenpath.fleet.model import Evidence, Verdict
 from goldenpath.fleet.statements.monitoring import logged_and_unpacked
-from goldenpath.fleet.statements.resources import at_resource, dig, kind_evidence, task_evidence
+from goldenpath.fleet.statements.resources import at_resource, dig, kind_evidence, task_evidence, tasks_of
 from goldenpath.fleet.statements.subject import Subject, failing, passing, statement, valid_bundle
-from goldenpath.naming import SCORE_TASK
+from goldenpath.naming import JOB_KEY, MONITORING_JOB_KEY, SCORE_TASK
 
 # The experiment variables that make the assignment sticky: the key hashed, and the test's salt.
 STICKY = ("key", "salt")
@@ -57,9 +57,13 @@ def tests_run(s: Subject) -> Verdict:
     current = s.facts.files.get(AB_FILE)
     if current is None:
         return failing(f"no {AB_FILE}: the repo has no A/B test configuration")
-    readout = task_evidence(s, bundle.declared("jobs"), READOUT_TASK)
+    jobs = bundle.declared("jobs")
+    readout = task_evidence(s, jobs, READOUT_TASK)
     if readout is None:
-        return failing(f"no job has the {READOUT_TASK} task: a test would never be read out")
+        return failing(
+            f"no job has the {READOUT_TASK} task: a test would never be read out",
+            *tasks_of(s, jobs, MONITORING_JOB_KEY),
+        )
     history = s.facts.ab_history
     if history is None:
         return Verdict("unknown", f"the changes of {AB_FILE} could not be read", (readout,))
@@ -104,23 +108,24 @@ def assignment_sticky(s: Subject) -> Verdict:
             )
     names = {str(endpoint.get("name")) for _, endpoint in endpoints.values() if endpoint.get("name")}
     flags = {f"--{VARIABLES[name].replace('_', '-')}": f"${{var.{VARIABLES[name]}}}" for name in STICKY}
-    for job_key, (file, job) in bundle.declared("jobs").items():
+    jobs = bundle.declared("jobs")
+    passed = ", ".join(" ".join(pair) for pair in flags.items())
+    for job_key, (file, job) in jobs.items():
         for task in job.get("tasks") or []:
             parameters = [str(p) for p in dig(task, "python_wheel_task", "parameters") or []]
             pairs = set(itertools.pairwise(parameters))
             if names & set(parameters) and all(pair in pairs for pair in flags.items()):
                 rollout = task_evidence(s, {job_key: (file, job)}, str(task.get("task_key")))
-                assert rollout is not None  # the task is in the job
                 return passing(
                     "the rollout serves the router, which hashes each request's key with the test's salt",
-                    replace(
-                        rollout, detail=f"{rollout.detail}: {', '.join(' '.join(p) for p in flags.items())}"
-                    ),
+                    replace(rollout, detail=f"{rollout.detail}: {passed}")
+                    if rollout
+                    else at_resource(s, file, "jobs", job_key, "tasks", detail=passed),
                 )
     return failing(
         f"no task rolls the endpoint out with the test's {' and '.join(flags)}: "
         "its variants would not be assigned by key",
-        kind_evidence(s, bundle),
+        *(tasks_of(s, jobs, JOB_KEY) or [kind_evidence(s, bundle)]),
     )
 
 
