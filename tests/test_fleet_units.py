@@ -3,12 +3,15 @@ owners, levels and campaign goals."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from goldenpath.fleet.campaigns import lacks
 from goldenpath.fleet.config import Goal, parse_fleet_config
 from goldenpath.fleet.discovery import names_central
 from goldenpath.fleet.facts import RepoFacts
+from goldenpath.fleet.file_history import read_history
 from goldenpath.fleet.levels import definitions, level_of
 from goldenpath.fleet.owners import owner_of
 from goldenpath.fleet.protection import Approvals
@@ -208,3 +211,28 @@ def test_release_line() -> None:
         "unsupported-major",
     ]
     assert ReleaseLine.of("v2", ["v1.2.0", "v2.0.0"]).newer_major is None
+
+
+def test_a_file_history_gives_the_versions_in_effect_over_a_window() -> None:
+    def commit(sha: str, day: int, parent: str) -> dict[str, object]:
+        when = f"2026-06-{day:02d}T12:00:00Z"
+        return {"sha": sha, "commit": {"committer": {"date": when}}, "parents": [{"sha": parent}]}
+
+    listed = [commit("c3", 20, "c2"), commit("c2", 10, "c1"), commit("c1", 5, "c0")]  # newest first
+    texts = {"c2": "v2", "c1": "v1", "c0": "v0"}
+    read: list[str] = []
+
+    def text_at(sha: str) -> str | None:
+        read.append(sha)
+        return texts.get(sha)
+
+    history = read_history(listed, "v3", text_at, path="f", limit=10)
+    assert read == ["c2", "c1", "c0"]  # the newest is the file as it is; the parent of the oldest too
+    assert [v.text for v in history.versions] == ["v3", "v2", "v1", "v0"] and history.complete
+    since = datetime(2026, 6, 8, tzinfo=UTC)  # after c1: in effect then was v1
+    assert [v.text for v in history.in_effect_since(since)] == ["v3", "v2", "v1"]
+    assert [v.text for v in history.in_effect_since(datetime(2026, 7, 1, tzinfo=UTC))] == ["v3"]
+    unchanged = read_history([], "now", text_at, path="f", limit=10)
+    assert [v.text for v in unchanged.in_effect_since(since)] == ["now"]
+    cut = read_history(listed, "v3", text_at, path="f", limit=2)  # more changes than read: no parent known
+    assert not cut.complete and [v.text for v in cut.versions] == ["v3", "v2"]
