@@ -21,6 +21,7 @@ TEMPLATE_README_HEADINGS = (
     "Names (derived from the repository name; do not rename by hand)",
     "Run locally",
     "Serve online",  # serving repos only
+    "A/B testing",  # serving repos only
     "Monitoring",  # repos with the example pipeline only
     "Test",
     "Docs and catalog",
