@@ -96,9 +96,12 @@ def test_the_monitor_reads_the_columns_and_tables_the_code_writes(rendered_matri
         )
         assert config["DRIFT_METRICS_TABLE"] == f"{table}_drift_metrics"
         if serving:
-            assert (config["STATUS_CODE"], config["LATENCY_MS"], config["REQUEST_ID"]) == (
-                MONITOR_COLUMNS.serving[len(MONITOR_COLUMNS.batch) :]
-            )
+            assert (
+                config["STATUS_CODE"],
+                config["LATENCY_MS"],
+                config["REQUEST_ID"],
+                config["VARIANT"],
+            ) == MONITOR_COLUMNS.serving[len(MONITOR_COLUMNS.batch) :]
         [alert] = resources(repo)["alerts"].values()
         drift_table = f"${{var.catalog}}.${{var.schema}}.{config['DRIFT_METRICS_TABLE']}"
         assert alert["query_text"] == config["DRIFT_QUERY"].format(table=drift_table)
