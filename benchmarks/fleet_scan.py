@@ -208,7 +208,8 @@ def judging_cost(runs: int = 40) -> float:
     from goldenpath.settings import load_settings
     from rendering import EXAMPLE_ANSWERS, copier_copy
 
-    central = load_settings(ROOT / "goldenpath.yml").central_slug
+    settings = load_settings(ROOT / "goldenpath.yml")
+    central = settings.central_slug
     with tempfile.TemporaryDirectory() as work:
         rendered = Path(work) / EXAMPLE_ANSWERS["repo_name"]
         copier_copy(rendered, EXAMPLE_ANSWERS)
@@ -229,7 +230,7 @@ def judging_cost(runs: int = 40) -> float:
             if is_workflow(path)
             for c in central_calls(path, text, central, None)
         ]
-        assess(Subject.of(facts, calls))
+        assess(Subject.of(facts, calls, settings))
     return 1000 * (time.process_time() - start) / runs
 
 

@@ -24,8 +24,8 @@ from fakes.github.fleet import push_files
 from fakes.github.fleet_seed import Fleet, seed_fleet, template_files
 from goldenpath.cli import main
 from goldenpath.fleet.statements import STATEMENTS
-from goldenpath.settings import load_settings
-from rendering import BIN, EXAMPLE_ANSWERS, REPO_ROOT, copier_copy
+from goldenpath.settings import SERVING_KIND, load_settings
+from rendering import BIN, EXAMPLE_ANSWERS, MATRIX, REPO_ROOT, copier_copy
 
 SETTINGS = load_settings(REPO_ROOT / "goldenpath.yml")
 ORG = SETTINGS.org
@@ -38,6 +38,15 @@ def template_base(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A real copier render of the example answers: the files every fake fleet repo starts from."""
     rendered = tmp_path_factory.mktemp("render") / EXAMPLE_ANSWERS["repo_name"]
     copier_copy(rendered, EXAMPLE_ANSWERS)
+    return template_files(rendered)
+
+
+@pytest.fixture(scope="session")
+def serving_base(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A real copier render of a serving repo (its endpoint logs requests, its monitoring job unpacks them)."""
+    answers = next(answers for answers in MATRIX if answers["project_kind"] == SERVING_KIND)
+    rendered = tmp_path_factory.mktemp("render-serving") / answers["repo_name"]
+    copier_copy(rendered, answers)
     return template_files(rendered)
 
 

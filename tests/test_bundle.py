@@ -184,7 +184,7 @@ def test_the_fleet_judges_a_job_in_the_second_folder(two_folder_repo: Path) -> N
     facts = RepoFacts(
         "o/r", "https://x/o/r", "main", dict.fromkeys(files, "sha"), files, True, Approvals(1), ()
     )
-    verdict = traceable(Subject.of(facts, []))
+    verdict = traceable(Subject.of(facts, [], SETTINGS))
     assert verdict.result == "pass", verdict.reason
     evidence = {evidence.ref.split(":")[0] for evidence in verdict.evidence}
     assert evidence == {"jobs/pipeline_job.yml", "resources/monitoring.yml"}

@@ -89,3 +89,28 @@ def test_every_examples_command_and_options_parse(name: str) -> None:
         return
     args = parser().parse_args(example_arguments(COMMANDS[name].epilog or ""))
     assert args.command == name
+
+
+def test_a_command_with_subcommands_also_runs_by_itself() -> None:
+    """`goldenpath fleet [options]` scans; `goldenpath fleet merge ...` merges; a plain group needs its command."""
+    from goldenpath.commands import Commands
+
+    def scan(args: argparse.Namespace) -> int:
+        return 0
+
+    def merge(args: argparse.Namespace) -> int:
+        return 0
+
+    top = argparse.ArgumentParser(prog="goldenpath")
+    commands = Commands(top)
+    fleet = commands.group("fleet", summary="s", description="d", example="goldenpath fleet", handler=scan)
+    fleet.parser.add_argument("--org", help="the org")
+    fleet.add("merge", summary="m", description="d", example="goldenpath fleet merge", handler=merge)
+    plain = commands.group("databricks", summary="s", description="d", example="goldenpath databricks verify")
+    plain.add("verify", summary="v", description="d", example="goldenpath databricks verify", handler=merge)
+    alone = top.parse_args(["fleet", "--org", "acme"])
+    assert (alone.command, alone.handler, alone.org) == ("fleet", scan, "acme")
+    sub = top.parse_args(["fleet", "merge"])
+    assert (sub.command, sub.handler) == ("fleet merge", merge)
+    with pytest.raises(SystemExit):
+        top.parse_args(["databricks"])

@@ -108,25 +108,20 @@ def test_levels_with_the_default_definitions(scanned: Scanned) -> None:
     assert [(d["name"], d["not_checked"]) for d in levels["definitions"]] == [
         ("Bronze", []),
         ("Silver", []),
-        ("Gold", [40, 41, 42, 43, 45]),  # monitoring: not automated, so Gold is out of reach and says why
+        ("Gold", []),  # cost and monitoring: every statement of it is checked
     ]
     assert levels["definitions"][0]["statements"] == ["10/16/17", "29/33", "11/18/30/34"]
-    compliant = scanned.kind("compliant")["level"]
-    assert compliant["name"] == "Silver" and compliant["next"] == "Gold"
-    assert [(lack["id"], lack["result"]) for lack in compliant["lacks"]] == [
-        ("40", "not-checked"),
-        ("41", "not-checked"),
-        ("42", "not-checked"),
-        ("43", "not-checked"),
-        ("45", "not-checked"),
-    ]
+    assert scanned.kind("compliant")["level"] == {"name": "Gold", "next": None, "lacks": []}
+    unmonitored = scanned.kind("unmonitored")["level"]
+    assert unmonitored["name"] == "Silver" and unmonitored["next"] == "Gold"
+    assert [(lack["id"], lack["result"]) for lack in unmonitored["lacks"]] == [("43", "fail"), ("45", "fail")]
     bare = scanned.kind("bare")["level"]
     assert bare["name"] == "none" and bare["next"] == "Bronze"
     assert {lack["id"] for lack in bare["lacks"]} == {"10/16/17", "29/33", "11/18/30/34"}
     unprotected = scanned.kind("unprotected")["level"]
     assert unprotected["name"] == "none" and [lack["id"] for lack in unprotected["lacks"]] == ["11/18/30/34"]
     counts = levels["counts"]
-    assert sum(counts.values()) == len(scanned.report["repos"]) and counts["Gold"] == 0
+    assert sum(counts.values()) == len(scanned.report["repos"]) and counts["Gold"] >= counts["Silver"] > 0
     assert scanned.report["trends"] is None and scanned.report["campaigns"] == []
 
 
@@ -166,8 +161,9 @@ def test_compliant_repo_passes_every_statement_with_evidence(scanned: Scanned) -
     ]
     assert repo["ci"]["conclusion"] == "success"
     assert repo["update_pr"] is None
-    assert _results(repo) == dict.fromkeys(STATEMENT_IDS, "pass")
-    assert repo["automated_statements_all_pass"] is True
+    # A batch repo runs no A/B test (59, the serving kind's); every other statement passes.
+    assert _results(repo) == dict.fromkeys(STATEMENT_IDS, "pass") | {"59": "fail"}
+    assert repo["automated_statements_all_pass"] is False
     maturity = repo["maturity"]
     for key, verdict in maturity.items():
         assert verdict["evidence"], f"{key} passes without evidence"
@@ -200,6 +196,14 @@ BARE_REASONS = {
     "37": "README.md has only the template's sections",
     "38": "no tags",
     "39": "no databricks.yml",
+    "40": "no databricks.yml",
+    "41": "no databricks.yml",
+    "42": "no databricks.yml",
+    "43": "no databricks.yml",
+    "45": "no databricks.yml",
+    "58": "no databricks.yml",
+    "59": "no databricks.yml",
+    "60": "no databricks.yml",
 }
 
 
@@ -295,7 +299,7 @@ def test_a_failing_repo_is_reported_unknown_without_stopping_the_scan(scanned: S
 def test_a_rate_limited_repo_waits_for_the_reset_and_is_scanned(scanned: Scanned) -> None:
     repo = scanned.kind("rate-limited")
     assert repo["error"] is None
-    assert _results(repo) == dict.fromkeys(STATEMENT_IDS, "pass")
+    assert _results(repo) == dict.fromkeys(STATEMENT_IDS, "pass") | {"59": "fail"}
     tree = [c.status for c in scanned.fake.calls if c.path.endswith("/rate-limited-0/git/trees/main")]
     assert tree[:2] == [403, 200]
 
@@ -303,7 +307,11 @@ def test_a_rate_limited_repo_waits_for_the_reset_and_is_scanned(scanned: Scanned
 def test_terminal_table_markdown_and_step_summary(scanned: Scanned) -> None:
     compliant = scanned.fleet.first("compliant")
     row = next(line for line in scanned.stdout.splitlines() if line.startswith(compliant + " "))
-    assert NEWEST in row and "following" in row and "13/13" in row and "Silver (Gold lacks 40" in row
+    assert NEWEST in row and "following" in row and f"{len(STATEMENT_IDS) - 1}/{len(STATEMENT_IDS)}" in row
+    assert row.split()[2] == "Gold"
+    unmonitored = scanned.fleet.first("unmonitored")
+    row = next(line for line in scanned.stdout.splitlines() if line.startswith(unmonitored + " "))
+    assert "Silver (Gold lacks 43, 45)" in row
     assert "need people to answer them" in scanned.stdout
     assert "scanning [" in scanned.stderr  # progress goes to stderr, not into the table
     assert "github: PrimaryRateLimitExceeded for request GET" in scanned.stderr  # a retry is one line

@@ -113,9 +113,12 @@ def test_page_shows_levels_trends_and_campaigns(scorecard: Scorecard, browser: A
     bars = browser.find_elements(By.CSS_SELECTOR, "#levels svg g.level")
     shown = {bar.get_attribute("data-level"): int(bar.get_attribute("data-count")) for bar in bars}
     assert shown == report["levels"]["counts"]
-    assert "40 (not checked by the scan)" in browser.find_element(By.ID, "levels").text
+    assert "45 feature drift alerts" in browser.find_element(By.ID, "levels").text  # Gold is checked
+    assert "not checked by the scan" not in browser.find_element(By.ID, "levels").text
+    why = browser.find_element(By.ID, "manual-why").text
+    assert "44 (people)" in why and "46 (people)" in why
 
-    compliant = by_name(report)[scorecard.fleet.first("compliant")]
+    compliant = by_name(report)[scorecard.fleet.first("unmonitored")]
     row = next(
         r
         for r in browser.find_elements(By.CSS_SELECTOR, "#repos tbody tr")
@@ -160,7 +163,10 @@ def test_page_screenshot(scorecard: Scorecard, browser: Any) -> None:
     )
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "fleet-page.png"
-    browser.set_window_size(1500, browser.execute_script("return document.body.scrollHeight") + 40)
+    width = browser.execute_script("return document.documentElement.scrollWidth")  # the whole heat map
+    browser.set_window_size(
+        max(1500, width + 40), browser.execute_script("return document.body.scrollHeight") + 40
+    )
     browser.execute_script("window.scrollTo(0, 0)")
     assert browser.save_screenshot(str(shot))
     print(f"fleet page screenshot: {shot}")

@@ -3,12 +3,15 @@ owners, levels and campaign goals."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from goldenpath.fleet.campaigns import lacks
 from goldenpath.fleet.config import Goal, parse_fleet_config
 from goldenpath.fleet.discovery import names_central
 from goldenpath.fleet.facts import RepoFacts
+from goldenpath.fleet.file_history import read_history
 from goldenpath.fleet.levels import definitions, level_of
 from goldenpath.fleet.owners import owner_of
 from goldenpath.fleet.protection import Approvals
@@ -16,8 +19,11 @@ from goldenpath.fleet.release_line import ReleaseLine, central_releases
 from goldenpath.fleet.statements import STATEMENTS, Subject, assess
 from goldenpath.fleet.versions import template_drift
 from goldenpath.fleet.workflows import central_calls, ref_kind, usage
+from goldenpath.settings import load_settings
+from rendering import REPO_ROOT
 
 CENTRAL = "acme-retail/goldenpath"
+SETTINGS = load_settings(REPO_ROOT / "goldenpath.yml")
 RELEASES = central_releases(
     [
         "v1",
@@ -100,7 +106,7 @@ def _subject(files: dict[str, str]) -> Subject:
         if path.startswith(".github/workflows/")
         for call in central_calls(path, text, CENTRAL, facts.blob_url())
     ]
-    return Subject.of(facts, calls)
+    return Subject.of(facts, calls, SETTINGS)
 
 
 def test_a_coverage_threshold_of_zero_is_no_gate() -> None:
@@ -166,10 +172,15 @@ def test_owner_of(files: dict[str, str], answers: dict[str, str], owner: tuple[s
 def test_levels_need_every_statement_below_and_never_grant_an_unchecked_one() -> None:
     levels = definitions(parse_fleet_config(None).levels)
     passing = dict.fromkeys((s.info.id for s in STATEMENTS), "pass")
-    assert (
-        level_of(passing, levels).name == "Silver"
-    )  # Gold asks for monitoring, which the scan does not check
-    assert [lack.result for lack in level_of(passing, levels).lacks] == ["not-checked"] * 5
+    assert level_of(passing, levels).name == "Gold"  # every default statement is checked
+    outliers = definitions(
+        parse_fleet_config({"levels": [{"name": "Reviewed", "statements": [10, 46]}]}).levels
+    )
+    reviewed = level_of(passing, outliers)  # 46 (outliers reviewed) needs people: never granted
+    assert (reviewed.name, [(lack.id, lack.result) for lack in reviewed.lacks]) == (
+        "none",
+        [("46", "not-checked")],
+    )
     silver_only = passing | {"10/16/17": "unknown"}  # a Bronze statement unknown: no level at all
     found = level_of(silver_only, levels)
     assert (found.name, found.next, [lack.id for lack in found.lacks]) == ("none", "Bronze", ["10/16/17"])
@@ -177,8 +188,9 @@ def test_levels_need_every_statement_below_and_never_grant_an_unchecked_one() ->
 
 
 def test_campaign_goals() -> None:
-    goal = Goal((20, 40), "v1.2.0")
-    assert lacks(goal, {"20": "pass"}, "v1.2.0") == ("40 (not checked by the scan)",)
+    goal = Goal((20, 44), "v1.2.0")
+    assert lacks(goal, {"20": "pass"}, "v1.2.0") == ("44 (not checked by the scan)",)
+    assert lacks(Goal((43,)), {"43": "unknown"}, None) == ("43 offline metrics monitored (unknown)",)
     assert lacks(Goal((20,)), {"20": "fail"}, None) == ("20 environment as code (fail)",)
     assert lacks(Goal(template_at_least="v1.2.0"), {}, "v1.1.0-3-gabc1234") == (
         "template at least v1.2.0 (on v1.1.0)",
@@ -199,3 +211,28 @@ def test_release_line() -> None:
         "unsupported-major",
     ]
     assert ReleaseLine.of("v2", ["v1.2.0", "v2.0.0"]).newer_major is None
+
+
+def test_a_file_history_gives_the_versions_in_effect_over_a_window() -> None:
+    def commit(sha: str, day: int, parent: str) -> dict[str, object]:
+        when = f"2026-06-{day:02d}T12:00:00Z"
+        return {"sha": sha, "commit": {"committer": {"date": when}}, "parents": [{"sha": parent}]}
+
+    listed = [commit("c3", 20, "c2"), commit("c2", 10, "c1"), commit("c1", 5, "c0")]  # newest first
+    texts = {"c2": "v2", "c1": "v1", "c0": "v0"}
+    read: list[str] = []
+
+    def text_at(sha: str) -> str | None:
+        read.append(sha)
+        return texts.get(sha)
+
+    history = read_history(listed, "v3", text_at, path="f", limit=10)
+    assert read == ["c2", "c1", "c0"]  # the newest is the file as it is; the parent of the oldest too
+    assert [v.text for v in history.versions] == ["v3", "v2", "v1", "v0"] and history.complete
+    since = datetime(2026, 6, 8, tzinfo=UTC)  # after c1: in effect then was v1
+    assert [v.text for v in history.in_effect_since(since)] == ["v3", "v2", "v1"]
+    assert [v.text for v in history.in_effect_since(datetime(2026, 7, 1, tzinfo=UTC))] == ["v3"]
+    unchanged = read_history([], "now", text_at, path="f", limit=10)
+    assert [v.text for v in unchanged.in_effect_since(since)] == ["now"]
+    cut = read_history(listed, "v3", text_at, path="f", limit=2)  # more changes than read: no parent known
+    assert not cut.complete and [v.text for v in cut.versions] == ["v3", "v2"]

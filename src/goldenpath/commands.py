@@ -27,11 +27,18 @@ class Registrar(Protocol):
 
 
 class Commands:
-    """One level of subcommands (`goldenpath X`, or `goldenpath databricks X`)."""
+    """One level of subcommands (`goldenpath X`, or `goldenpath databricks X`).
 
-    def __init__(self, parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    `parser` is the command they belong to; when it also runs by itself
+    (`group(..., handler=)`), a subcommand is optional and its own arguments go on `parser`.
+    """
+
+    def __init__(self, parser: argparse.ArgumentParser, prefix: str = "", *, required: bool = True) -> None:
+        self.parser = parser
         self._prefix = prefix
-        self._action = parser.add_subparsers(required=True, metavar="COMMAND", title="commands")
+        self._action = parser.add_subparsers(
+            required=required, metavar="COMMAND" if required else "[COMMAND]", title="commands"
+        )
 
     def add(
         self, name: str, *, summary: str, description: str, example: str, handler: Handler
@@ -41,9 +48,15 @@ class Commands:
         parser.set_defaults(handler=handler)
         return parser
 
-    def group(self, name: str, *, summary: str, description: str, example: str) -> Commands:
-        """A command with subcommands of its own (`goldenpath databricks preflight`)."""
-        return Commands(self._parser(name, summary, description, example), f"{self._prefix}{name} ")
+    def group(
+        self, name: str, *, summary: str, description: str, example: str, handler: Handler | None = None
+    ) -> Commands:
+        """A command with subcommands of its own (`goldenpath databricks preflight`); with `handler`, it
+        also runs by itself when no subcommand is given (`goldenpath fleet [options]`)."""
+        parser = self._parser(name, summary, description, example)
+        if handler is not None:
+            parser.set_defaults(handler=handler)
+        return Commands(parser, f"{self._prefix}{name} ", required=handler is None)
 
     def _parser(self, name: str, summary: str, description: str, example: str) -> argparse.ArgumentParser:
         command = f"{self._prefix}{name}"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from goldenpath.bundle import YamlFile
+from goldenpath.bundle import DURATION_METRIC, JOB_EVENTS, YamlFile
 from goldenpath.check.findings import Finding, finding_at
 from goldenpath.naming import MONITOR_COLUMNS, DerivedNames
 from goldenpath.settings import SERVING_KIND, Settings
@@ -22,8 +22,6 @@ from goldenpath.settings_monitoring import TeamAlerts
 
 # Where the template puts the schema of every table: the target's catalog and the project's schema.
 SCHEMA = "${var.catalog}.${var.schema}"
-DURATION_METRIC = "RUN_DURATION_SECONDS"
-JOB_EVENTS = ("on_failure", "on_duration_warning_threshold_exceeded")
 
 
 def check_monitoring(

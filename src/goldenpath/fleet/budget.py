@@ -16,9 +16,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from goldenpath.console import progress
+from goldenpath.fleet.file_history import HISTORY_LIMIT
 from goldenpath.fleet.transport import Meter
 
-PER_REPO = 16  # calls a first scan of one repo may take (tree, tags, files, protection, PR, CI)
+# Calls a first scan of one repo may take: tree, tags, files, protection, PR, CI, and the changes of
+# an A/B test config (HISTORY_LIMIT of them, and their list).
+PER_REPO = 16 + HISTORY_LIMIT + 1
 DEFAULT_RESERVE = 100  # calls left for other users of the same token
 DEFAULT_MAX_WAIT = 900.0  # seconds the scan may wait for a reset before it stops
 

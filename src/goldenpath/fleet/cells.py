@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from goldenpath.fleet.model import FleetReport, RepoReport
+from goldenpath.fleet.scorecard import Scorecard
 
 MARK = {"pass": "✓", "fail": "✗", "unknown": "?"}
 
@@ -65,10 +66,9 @@ def owner_cell(repo: RepoReport) -> str:
     return repo.owner.name if repo.owner else "-"
 
 
-def level_cell(report: FleetReport, repo: RepoReport) -> str:
+def level_cell(card: Scorecard, repo: RepoReport) -> str:
     """`Silver (Gold lacks 39, 40)`: the level reached and what the next one still needs."""
-    card = report.scorecard
-    level = card.repo_levels.get(repo.full_name) if card else None
+    level = card.repo_levels.get(repo.full_name)
     if level is None:
         return "-"
     if level.next is None:

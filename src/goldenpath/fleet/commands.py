@@ -1,7 +1,8 @@
 """`goldenpath fleet` (the scan), `goldenpath fleet merge` (shards into one report) and `fleet plan`.
 
 `goldenpath fleet [options]` stays the scan: `merge` and `plan` are optional
-subcommands of it, so every existing invocation keeps working.
+subcommands of it (a `Commands.group` with a handler of its own), so every
+existing invocation keeps working.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ _EXAMPLE = (
 
 
 def register(commands: Commands) -> None:
-    fleet = commands.add(
+    fleet = commands.group(
         "fleet",
         summary="report template and workflow versions, drift and automated maturity of the org's goldenpath repos",
         description="Scan the org's goldenpath repos (the topic, or a .copier-answers.yml naming the central "
@@ -39,65 +40,61 @@ def register(commands: Commands) -> None:
         example=_EXAMPLE,
         handler=run,
     )
-    _outputs(fleet)
-    fleet.add_argument("--org", help="GitHub org to scan (default: github.org from the settings)")
-    fleet.add_argument(
+    scan = fleet.parser
+    _outputs(scan)
+    scan.add_argument("--org", help="GitHub org to scan (default: github.org from the settings)")
+    scan.add_argument(
         "--topic", default=DEFAULT_TOPIC, help=f"repo topic that marks the fleet (default: {DEFAULT_TOPIC})"
     )
-    fleet.add_argument(
+    scan.add_argument(
         "--concurrency",
         type=_positive,
         default=DEFAULT_CONCURRENCY,
         metavar="N",
         help=f"repos scanned at once (default: {DEFAULT_CONCURRENCY})",
     )
-    fleet.add_argument(
+    scan.add_argument(
         "--cache",
         metavar="DIR",
         type=Path,
         help="keep the conditional-request cache here between scans (304s cost no rate limit)",
     )
-    fleet.add_argument(
-        "--shard", metavar="I/N", help="scan only the I-th of N stable partitions of the repos"
-    )
-    fleet.add_argument(
+    scan.add_argument("--shard", metavar="I/N", help="scan only the I-th of N stable partitions of the repos")
+    scan.add_argument(
         "--max-wait",
         type=_seconds,
         default=DEFAULT_MAX_WAIT,
         metavar="SECONDS",
         help=f"longest wait for a rate-limit reset before stopping with a partial report (default: {DEFAULT_MAX_WAIT:.0f})",
     )
-    fleet.add_argument(
+    scan.add_argument(
         "--reserve",
         type=_whole,
         default=DEFAULT_RESERVE,
         metavar="N",
         help=f"rate-limited calls left unspent for other users of the token (default: {DEFAULT_RESERVE})",
     )
-    subcommands = fleet.add_subparsers(title="subcommands", metavar="{merge,plan}", required=False)
-    merge = subcommands.add_parser(
+    merge = fleet.add(
         "merge",
-        help="join the JSON reports of shard scans into the one report",
+        summary="join the JSON reports of shard scans into the one report",
         description="Join `goldenpath fleet --shard I/N --json` reports into the report one scan would "
         "write; levels, trends and campaigns are computed on the whole.",
-        epilog="example:\n  goldenpath fleet merge shards/*.json --json fleet.json --html index.html",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        example="goldenpath fleet merge shards/*.json --json fleet.json --html index.html",
+        handler=run_merge,
     )
     merge.add_argument("shards", nargs="+", type=Path, metavar="SHARD.json", help="the shards' JSON reports")
     _outputs(merge)
-    merge.set_defaults(handler=run_merge, command="fleet merge")
-    plan = subcommands.add_parser(
+    plan = fleet.add(
         "plan",
-        help="say how many shards the org needs (fleet.shard_size in the settings)",
+        summary="say how many shards the org needs (fleet.shard_size in the settings)",
         description="Count the org's repos and print the shards (`1/1` when the org fits one) as JSON; in "
         "a workflow also writes `shards` (a JSON list for a matrix) to $GITHUB_OUTPUT.",
-        epilog="example:\n  GITHUB_TOKEN=... goldenpath fleet plan",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        example="GITHUB_TOKEN=... goldenpath fleet plan",
+        handler=run_plan,
     )
     plan.add_argument("--org", help="GitHub org (default: github.org from the settings)")
     plan.add_argument("--cache", metavar="DIR", type=Path, help="conditional-request cache directory")
     plan.add_argument("--settings", help="settings file (default: the bundled goldenpath.yml)")
-    plan.set_defaults(handler=run_plan, command="fleet plan")
 
 
 def _outputs(parser: argparse.ArgumentParser) -> None:
@@ -184,10 +181,11 @@ def run_plan(args: argparse.Namespace) -> int:
 
 
 def _finish(report: FleetReport, args: argparse.Namespace, settings: Settings) -> int:
-    """Derive the scorecard, write every output, and say whether the report is complete (exit 3 if not)."""
+    """Judge the report into its scorecard, write every output, and say whether the report is complete (exit 3 if not)."""
     from goldenpath.fleet.campaigns import issue_markdown
     from goldenpath.fleet.cells import scan_cost
     from goldenpath.fleet.config import fleet_config
+    from goldenpath.fleet.feed import dumps
     from goldenpath.fleet.history import read_history
     from goldenpath.fleet.html import html_page
     from goldenpath.fleet.levels import definitions
@@ -202,15 +200,19 @@ def _finish(report: FleetReport, args: argparse.Namespace, settings: Settings) -
         history = read_history(
             args.history, report.generated_at, ids, definitions(config.levels), config.campaigns
         )
-    report.scorecard = build(report, config, history)
-    summary = markdown(report)
-    for path, text in ((args.json, report.dumps()), (args.html, html_page(report)), (args.markdown, summary)):
+    card = build(report, config, history)
+    summary = markdown(report, card)
+    for path, text in (
+        (args.json, dumps(report, card)),
+        (args.html, html_page(report, card)),
+        (args.markdown, summary),
+    ):
         if path:
             Path(path).write_text(text, encoding="utf-8")
             print(f"wrote {path}", file=sys.stderr)
     if args.campaign_issues is not None:
         args.campaign_issues.mkdir(parents=True, exist_ok=True)
-        for entry in report.scorecard.campaigns:
+        for entry in card.campaigns:
             path = args.campaign_issues / f"{entry.campaign.slug}.md"
             path.write_text(issue_markdown(entry, report.org), encoding="utf-8")
             print(f"wrote {path}", file=sys.stderr)
@@ -219,8 +221,8 @@ def _finish(report: FleetReport, args: argparse.Namespace, settings: Settings) -
             f"Fleet scan, shard {report.scan.shards[0]}: {len(report.repos)} repos. {scan_cost(report)}."
         )
     else:
-        write_step_summary(markdown(report, limit=STEP_SUMMARY_LIMIT))
-    sys.stdout.write(table(report))
+        write_step_summary(markdown(report, card, limit=STEP_SUMMARY_LIMIT))
+    sys.stdout.write(table(report, card))
     scan = report.scan
     if not scan.complete:
         left = len(scan.not_scanned)

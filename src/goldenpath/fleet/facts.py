@@ -18,17 +18,21 @@ judged, so its row gets an `error` and every verdict stays unknown.
 from __future__ import annotations
 
 import base64
+import functools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from githubkit import GitHub, TokenAuthStrategy
 from githubkit.exception import RequestFailed
 
+from goldenpath.ab_config import AB_FILE
+from goldenpath.bundle import ROOT_FILES, YamlFile, included_paths
 from goldenpath.fleet import protection
+from goldenpath.fleet.file_history import HISTORY_LIMIT, FileHistory, read_history
 from goldenpath.fleet.listing import MAX_PAGES, read_all
 from goldenpath.fleet.model import CIRun, Evidence, UpdatePR
 from goldenpath.fleet.protection import Approvals, or_absent
@@ -37,13 +41,14 @@ from goldenpath.fleet.transport import CachingTransport, Meter
 from goldenpath.github.client import GitHubEnv, api_client, bounded_transport
 
 ANSWERS_FILE = ".copier-answers.yml"
-BUNDLE_FILE = "databricks.yml"
 README_FILE = "README.md"
 CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 # The branch `goldenpath update` pushes its pull request from.
 UPDATE_BRANCH = "goldenpath/update"
+# How far back an A/B test counts (statement 59).
+EXPERIMENT_WINDOW = timedelta(days=90)
 # Store memo kinds.
-TREE, BLOB, OUTSIDER = "tree", "blob", "outsider"
+TREE, BLOB, OUTSIDER, HISTORY = "tree", "blob", "outsider", "history"
 _TEXTS_IN_MEMORY = 2048
 
 
@@ -52,16 +57,27 @@ class BranchGone(Exception):
 
 
 def wanted_file(path: str) -> bool:
-    """Files whose text the statements and the owner read; everything else is judged by its presence."""
-    return (
-        path in (ANSWERS_FILE, BUNDLE_FILE, README_FILE, *CODEOWNERS_PATHS)
-        or (
-            path.startswith(".github/workflows/")
-            and path.count("/") == 2
-            and path.endswith((".yml", ".yaml"))
-        )
-        or (path.startswith("resources/") and path.count("/") == 1 and path.endswith((".yml", ".yaml")))
+    """Files whose text the statements and the owner read, besides the files the bundle includes
+    (`bundle_includes`); everything else is judged by its presence."""
+    return path in (ANSWERS_FILE, *ROOT_FILES, README_FILE, *CODEOWNERS_PATHS, AB_FILE) or (
+        path.startswith(".github/workflows/") and path.count("/") == 2 and path.endswith((".yml", ".yaml"))
     )
+
+
+def bundle_includes(files: dict[str, str], paths: dict[str, str]) -> list[str]:
+    """The tree's files that the bundle root among `files` includes, as the Databricks CLI loads them."""
+    root = next((name for name in ROOT_FILES if name in files), None)
+    if root is None:
+        return []
+    found, _ = included_paths(list(_include(files[root])), paths, root)
+    return found
+
+
+@functools.lru_cache(maxsize=256)
+def _include(text: str) -> tuple[str, ...]:
+    """The `include:` entries of a bundle root (the template's root repeats across a fleet: read once)."""
+    include = YamlFile.parse("", text).get("include")
+    return tuple(str(entry) for entry in include) if isinstance(include, list) else ()
 
 
 @dataclass
@@ -76,6 +92,8 @@ class RepoFacts:
     prd_reviewers: tuple[Evidence, ...] | None = None  # None: unknown; (): no reviewers
     update_pr: UpdatePR | None = None
     empty: bool = False  # the repository has no commit yet
+    read_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    ab_history: FileHistory | None = None  # the A/B config's changes, in a repo that has one
 
     def blob_url(self) -> str:
         return f"{self.html_url}/blob/{self.default_branch}"
@@ -195,7 +213,9 @@ class FleetApi:
     def repo_facts(self, repo: dict[str, Any], org: str, update_branch: str = UPDATE_BRANCH) -> RepoFacts:
         owner, name = repo["full_name"].split("/", 1)
         branch = repo.get("default_branch") or "main"
-        facts = RepoFacts(repo["full_name"], repo.get("html_url") or "", branch)
+        facts = RepoFacts(
+            repo["full_name"], repo.get("html_url") or "", branch, read_at=self.now or datetime.now(UTC)
+        )
         memo = self._unchanged_tree(repo["full_name"], repo)
         if memo is None:
             paths, empty = self._tree(owner, name, branch)
@@ -208,15 +228,50 @@ class FleetApi:
             }
             self.store.put_memo(TREE, repo["full_name"], memo)
         facts.paths, facts.has_tags, facts.empty = memo["paths"], memo["has_tags"], memo["empty"]
-        for path, sha in sorted(facts.paths.items()):
-            if wanted_file(path):
-                text = self.file_text(owner, name, path, branch, sha)
-                if text is not None:
-                    facts.files[path] = text
+        self._read_files(facts, [path for path in sorted(facts.paths) if wanted_file(path)])
+        # Once the root is read: the files its `include:` loads (jobs/*.yml as well as resources/*.yml).
+        self._read_files(facts, bundle_includes(facts.files, facts.paths))
+        if AB_FILE in facts.paths:
+            facts.ab_history = self._history(repo, AB_FILE, facts.files.get(AB_FILE), facts.read_at)
         facts.approvals = protection.approvals(self.gh, self.store, owner, name, branch, facts.html_url)
         facts.prd_reviewers = protection.prd_reviewers(self.gh, owner, name, facts.html_url)
         facts.update_pr = self._update_pr(owner, name, org, update_branch)
         return facts
+
+    def _history(self, repo: dict[str, Any], path: str, current: str | None, now: datetime) -> FileHistory:
+        """How `path` changed on the default branch over the window; kept by `pushed_at` (only a push changes it)."""
+        owner, name = repo["full_name"].split("/", 1)
+        pushed_at = str(repo.get("pushed_at") or "")
+        memo = self.store.memo(HISTORY, f"{repo['full_name']}:{path}")
+        if memo is not None and pushed_at and memo.get("pushed_at") == pushed_at:
+            return FileHistory.from_json(memo["history"])
+        branch = repo.get("default_branch") or "main"
+        commits: list[Any] = or_absent(
+            lambda: self.gh.rest.repos.list_commits(
+                owner, name, sha=branch, path=path, since=now - EXPERIMENT_WINDOW, per_page=HISTORY_LIMIT
+            ),
+            [],
+        )
+        history = read_history(
+            commits,
+            current,
+            lambda sha: self.file_text(owner, name, path, sha),
+            path=path,
+            limit=HISTORY_LIMIT,
+        )
+        self.store.put_memo(
+            HISTORY, f"{repo['full_name']}:{path}", {"pushed_at": pushed_at, "history": history.to_json()}
+        )
+        return history
+
+    def _read_files(self, facts: RepoFacts, paths: list[str]) -> None:
+        """The texts of `paths` into `facts.files` (a file already read, or kept by its SHA, costs nothing)."""
+        owner, name = facts.full_name.split("/", 1)
+        for path in paths:
+            if path not in facts.files:
+                text = self.file_text(owner, name, path, facts.default_branch, facts.paths.get(path))
+                if text is not None:
+                    facts.files[path] = text
 
     def last_ci_run(self, owner: str, name: str, workflow_file: str, branch: str) -> CIRun:
         runs: Any = or_absent(

@@ -25,9 +25,10 @@ from goldenpath.fleet.charts import statement_chart, version_chart
 from goldenpath.fleet.html_scorecard import scan_section, scorecard_sections
 from goldenpath.fleet.levels import NONE
 from goldenpath.fleet.model import SCHEMA_VERSION, FleetReport, RepoReport, Verdict
+from goldenpath.fleet.scorecard import Scorecard
 
 
-def html_page(report: FleetReport) -> str:
+def html_page(report: FleetReport, card: Scorecard) -> str:
     summary = report.summary()
     title = f"Fleet report: {report.org}"
     cards = [
@@ -62,7 +63,7 @@ schema v{SCHEMA_VERSION}</p>
 <figure><figcaption>Template version distribution</figcaption>{version_chart(report)}</figure>
 <figure><figcaption>Repos passing each automated maturity statement</figcaption>{statement_chart(report)}</figure>
 </section>
-{scorecard_sections(report)}
+{scorecard_sections(report, card)}
 <section>
 <h2>Repositories and maturity heat map</h2>
 <div class="controls">
@@ -78,7 +79,7 @@ schema v{SCHEMA_VERSION}</p>
 <option value="error">could not be scanned</option>
 <option value="newly-failing">newly failing a statement</option>
 <option value="newly-passing">newly passing a statement</option>
-{_level_options(report)}
+{_level_options(card)}
 </select></label>
 <span id="shown"></span>
 <span class="legend"><i class="pass">{MARK["pass"]}</i> pass <i class="fail">{MARK["fail"]}</i> fail <i class="unknown">{MARK["unknown"]}</i> unknown &middot; click a header to sort</span>
@@ -86,7 +87,7 @@ schema v{SCHEMA_VERSION}</p>
 <table id="repos">
 <thead><tr>{_headers(report)}</tr></thead>
 <tbody>
-{"".join(_row(report, repo) for repo in report.repos)}
+{"".join(_row(report, card, repo) for repo in report.repos)}
 </tbody>
 </table>
 </section>
@@ -95,11 +96,23 @@ schema v{SCHEMA_VERSION}</p>
 <dl>{"".join(f"<dt>{escape(info.id)} {escape(info.title)}</dt><dd>{escape(info.checks)}</dd>" for info in report.statements)}</dl>
 <p>Numbers follow the MLOps maturity assessment (60 statements; a project is mature when all of 1-46 hold).
 Statements {escape(number_ranges(report.manual_statements))} need people to answer them: this page does not guess.</p>
+{_manual_why(report)}
 </section>
 <script>{_JS}</script>
 </body>
 </html>
 """
+
+
+def _manual_why(report: FleetReport) -> str:
+    """Why the statements of a checked section that the scan leaves to people are left to them."""
+    if not report.manual_why:
+        return ""
+    items = "".join(
+        f"<dt>{number} (people)</dt><dd>{escape(why)}.</dd>"
+        for number, why in sorted(report.manual_why.items())
+    )
+    return f'<dl id="manual-why">{items}</dl>'
 
 
 def _headers(report: FleetReport) -> str:
@@ -122,15 +135,14 @@ def _headers(report: FleetReport) -> str:
     return "".join(cells)
 
 
-def _row(report: FleetReport, repo: RepoReport) -> str:
+def _row(report: FleetReport, card: Scorecard, repo: RepoReport) -> str:
     flags = [repo.template.status, repo.workflows.status]
     flags += ["pinned"] if repo.workflows.status in ("pinned", "sha", "mixed") else []
     flags += ["update-pr"] if repo.update_pr else []
     flags += ["not-mature"] if repo.mature is False else []
     flags += ["error"] if repo.error else []
-    card = report.scorecard
-    level = card.repo_levels.get(repo.full_name) if card else None
-    changes = card.changes.get(repo.full_name) if card else None
+    level = card.repo_levels.get(repo.full_name)
+    changes = card.changes.get(repo.full_name)
     flags += [f"level-{_slug(level.name)}"] if level else []
     flags += ["newly-failing"] if changes and changes.newly_failing else []
     flags += ["newly-passing"] if changes and changes.newly_passing else []
@@ -156,7 +168,7 @@ def _row(report: FleetReport, repo: RepoReport) -> str:
     cells = [
         f'<td data-v="{escape(repo.name)}">{name}</td>',
         f'<td data-v="{escape(owner.name if owner else "")}">{owner_html}</td>',
-        _level_cell(report, repo),
+        _level_cell(card, repo),
         f'<td class="t-{escape(repo.template.status)}" title="{escape(repo.template.reason)}">{escape(template_cell(repo))}</td>',
         f'<td data-v="{behind}">{"" if behind < 0 else behind}</td>',
         f'<td title="{escape(", ".join(repo.workflows.missing))}">{escape(workflows_cell(repo))}</td>',
@@ -176,10 +188,9 @@ def _newer_major(report: FleetReport) -> str:
     return f'<p class="newer-major" id="newer-major">{text}.</p>'
 
 
-def _level_cell(report: FleetReport, repo: RepoReport) -> str:
-    card = report.scorecard
-    level = card.repo_levels.get(repo.full_name) if card else None
-    if card is None or level is None:
+def _level_cell(card: Scorecard, repo: RepoReport) -> str:
+    level = card.repo_levels.get(repo.full_name)
+    if level is None:
         return '<td data-v="-1">-</td>'
     names = [NONE, *(definition.name for definition in card.levels)]
     lacks = ""
@@ -192,10 +203,7 @@ def _level_cell(report: FleetReport, repo: RepoReport) -> str:
     )
 
 
-def _level_options(report: FleetReport) -> str:
-    card = report.scorecard
-    if card is None:
-        return ""
+def _level_options(card: Scorecard) -> str:
     names = [NONE, *(definition.name for definition in card.levels)]
     return "".join(f'<option value="level-{_slug(name)}">level: {escape(name)}</option>' for name in names)
 

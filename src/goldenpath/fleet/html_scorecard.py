@@ -24,10 +24,7 @@ def scan_section(report: FleetReport) -> str:
     )
 
 
-def scorecard_sections(report: FleetReport) -> str:
-    card = report.scorecard
-    if card is None:
-        return ""
+def scorecard_sections(report: FleetReport, card: Scorecard) -> str:
     return _levels(card) + _trends(report, card) + _campaigns(card)
 
 

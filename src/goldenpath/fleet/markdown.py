@@ -21,10 +21,10 @@ from goldenpath.fleet.scorecard import Scorecard
 STEP_SUMMARY_LIMIT = 900_000
 
 
-def markdown(report: FleetReport, *, limit: int | None = None) -> str:
+def markdown(report: FleetReport, card: Scorecard, *, limit: int | None = None) -> str:
     """The whole markdown; with `limit` (bytes), the repo table is cut so that the text fits."""
-    head = "\n".join(_head(report)) + "\n"
-    table = _repo_table(report)
+    head = "\n".join(_head(report, card)) + "\n"
+    table = _repo_table(report, card)
     if limit is not None and len((head + "\n".join(table)).encode()) > limit:
         room = limit - len(head.encode()) - 200
         kept, size = [], 0
@@ -42,7 +42,7 @@ def markdown(report: FleetReport, *, limit: int | None = None) -> str:
     return head + "\n".join(table) + "\n"
 
 
-def _head(report: FleetReport) -> list[str]:
+def _head(report: FleetReport, card: Scorecard) -> list[str]:
     summary = report.summary()
     lines = [
         f"# Fleet report: {report.org}",
@@ -66,8 +66,7 @@ def _head(report: FleetReport) -> list[str]:
             + (f": {named}{more}." if named else "."),
             "",
         ]
-    if report.scorecard is not None:
-        lines += _scorecard(report, report.scorecard)
+    lines += _scorecard(report, card)
     lines += [
         "## Template versions",
         "",
@@ -87,6 +86,8 @@ def _head(report: FleetReport) -> list[str]:
         f"Statements {number_ranges(report.manual_statements)} of the assessment need people to answer them; "
         "the scan does not guess. A repo is MLOps mature only when all of 1-46 hold.",
         "",
+        *(f"- {number} needs people: {why}." for number, why in sorted(report.manual_why.items())),
+        *([""] if report.manual_why else []),
     ]
     return lines
 
@@ -146,7 +147,7 @@ def _scorecard(report: FleetReport, card: Scorecard) -> list[str]:
     return lines
 
 
-def _repo_table(report: FleetReport) -> list[str]:
+def _repo_table(report: FleetReport, card: Scorecard) -> list[str]:
     lines = [
         "## Repos",
         "",
@@ -163,7 +164,7 @@ def _repo_table(report: FleetReport) -> list[str]:
         name = f"[{repo.name}]({repo.url})" if repo.url else repo.name
         status = f"error: {_escape(repo.error)}" if repo.error else template_cell(repo)
         lines.append(
-            f"| {name} | {owner_cell(repo)} | {_escape(level_cell(report, repo))} | {status} | {workflows_cell(repo)} | "
+            f"| {name} | {owner_cell(repo)} | {_escape(level_cell(card, repo))} | {status} | {workflows_cell(repo)} | "
             f"{pr_cell(repo)} | {ci_cell(repo)} | " + " | ".join(marks) + " |"
         )
     return lines

@@ -1,20 +1,18 @@
-"""The fleet report: plain dataclasses with one JSON form, versioned by `SCHEMA_VERSION`.
+"""The fleet report: what a scan read and judged, as plain dataclasses with their JSON parts.
 
-The JSON is a contract (docs/fleet.md, docs/fleet-report.v1.schema.json): new
-fields may appear within a version; any rename, removal or change of meaning
-bumps `SCHEMA_VERSION`.
+The report holds facts and the statements' verdicts only; the scorecard
+(levels, trends, campaigns) is derived from a report, and `feed` writes the
+two as the one JSON document. That JSON is a contract (docs/fleet.md,
+docs/fleet-report.v1.schema.json): new fields may appear within a version;
+any rename, removal or change of meaning bumps `SCHEMA_VERSION`.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from goldenpath.fleet.release_line import ReleaseLine
-
-if TYPE_CHECKING:
-    from goldenpath.fleet.scorecard import Scorecard
 
 SCHEMA_VERSION = 1
 REPORT_KIND = "goldenpath-fleet-report"  # with schema_version, what a consumer checks first
@@ -167,8 +165,9 @@ class RepoReport:
     def mature(self) -> bool | None:
         """All automated statements pass (True), one fails (False), else undecided (None).
 
-        The questionnaire's "mature" needs every statement of sections 1-4; this
-        covers only the automated ones, so it is a necessary condition, not the verdict.
+        The questionnaire's "mature" needs every statement of sections 1-4 (1-46); this
+        covers the automated ones, A/B testing's (58-60) among them, so it is neither
+        the verdict nor implied by it: the levels are the way to read maturity.
         """
         results = {verdict.result for verdict in self.maturity.values()}
         if "fail" in results:
@@ -196,7 +195,9 @@ class FleetReport:
     manual_statements: list[int]
     repos: list[RepoReport]
     scan: ScanInfo = field(default_factory=ScanInfo)
-    scorecard: Scorecard | None = None
+    manual_why: dict[int, str] = field(
+        default_factory=dict
+    )  # why a statement of a checked section needs people
 
     @property
     def line(self) -> ReleaseLine:
@@ -239,7 +240,8 @@ class FleetReport:
             "template_versions": self.version_counts(),
         }
 
-    def to_json(self) -> dict[str, Any]:
+    def head_json(self) -> dict[str, Any]:
+        """The document's fields before the scorecard's and the repos (`feed` puts them together)."""
         return {
             "kind": REPORT_KIND,
             "schema_version": SCHEMA_VERSION,
@@ -257,16 +259,11 @@ class FleetReport:
             "manual_statements": {
                 "numbers": self.manual_statements,
                 "note": "These statements of the assessment need people to answer them; the scan does not guess.",
+                "why": {str(number): why for number, why in sorted(self.manual_why.items())},
             },
             "summary": self.summary(),
             "scan": self.scan.to_json(),
-            **(self.scorecard.to_json() if self.scorecard else {}),
-            "repos": [_repo_json(repo, self.scorecard) for repo in self.repos],
         }
-
-    def dumps(self) -> str:
-        """Compact JSON (the C encoder: a report of thousands of repos is written in a second); `jq .` indents it."""
-        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 _UNKNOWN = Verdict("unknown", "")
@@ -279,8 +276,8 @@ def _count(values: Any) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def _repo_json(repo: RepoReport, scorecard: Scorecard | None) -> dict[str, Any]:
-    """Written out field by field: `dataclasses.asdict` deep-copies, too slow for thousands of repos."""
+def repo_json(repo: RepoReport) -> dict[str, Any]:
+    """One repo's facts and verdicts, written out field by field: `dataclasses.asdict` deep-copies, too slow for thousands of repos."""
     template, workflows, pr, ci, owner = repo.template, repo.workflows, repo.update_pr, repo.ci, repo.owner
     return {
         "name": repo.name,
@@ -336,7 +333,6 @@ def _repo_json(repo: RepoReport, scorecard: Scorecard | None) -> dict[str, Any]:
             if owner
             else None
         ),
-        **(scorecard.repo_json(repo) if scorecard else {}),
     }
 
 

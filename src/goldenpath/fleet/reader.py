@@ -66,6 +66,7 @@ def _report(data: dict[str, Any]) -> FleetReport:
             StatementInfo(s["id"], tuple(s["numbers"]), s["title"], s["checks"]) for s in data["statements"]
         ],
         manual_statements=list(data["manual_statements"]["numbers"]),
+        manual_why={int(n): str(why) for n, why in (data["manual_statements"].get("why") or {}).items()},
         repos=[_repo(repo) for repo in data["repos"]],
         scan=_scan(data.get("scan") or {}),
     )

@@ -26,7 +26,7 @@ from goldenpath.fleet.model import FleetReport, RateLimit, RepoReport, ScanInfo
 from goldenpath.fleet.owners import owner_of
 from goldenpath.fleet.release_line import ReleaseLine
 from goldenpath.fleet.shards import WHOLE, Shard
-from goldenpath.fleet.statements import MANUAL, STATEMENTS, Subject, assess, unknown_for_all
+from goldenpath.fleet.statements import MANUAL, MANUAL_WHY, STATEMENTS, Subject, assess, unknown_for_all
 from goldenpath.fleet.versions import template_drift
 from goldenpath.fleet.workflows import TEST, central_calls, is_workflow, usage
 from goldenpath.settings import Settings
@@ -104,6 +104,7 @@ def scan_fleet(
         generated_at=(api.now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         statements=[statement.info for statement in STATEMENTS],
         manual_statements=list(MANUAL),
+        manual_why=dict(MANUAL_WHY),
         repos=rows,
         scan=_scan_info(api, shard, sorted(not_scanned, key=str.lower), budget),
     )
@@ -193,7 +194,7 @@ def _judge(api: FleetApi, row: RepoReport, facts: RepoFacts, settings: Settings,
         owner, name = row.full_name.split("/", 1)
         workflow_file = ci.use.file.rsplit("/", 1)[-1]
         row.ci = api.last_ci_run(owner, name, workflow_file, row.default_branch)
-    row.maturity = assess(Subject.of(facts, calls))
+    row.maturity = assess(Subject.of(facts, calls, settings))
 
 
 def _describe(exc: Exception) -> str:

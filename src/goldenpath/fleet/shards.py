@@ -104,6 +104,7 @@ def merge(reports: list[FleetReport]) -> FleetReport:
         generated_at=min(report.generated_at for report in reports),
         statements=first.statements,
         manual_statements=first.manual_statements,
+        manual_why=first.manual_why,
         repos=rows,
         scan=scan,
     )

@@ -18,6 +18,7 @@ from goldenpath.fleet.cells import (
     workflows_cell,
 )
 from goldenpath.fleet.model import FleetReport
+from goldenpath.fleet.scorecard import Scorecard
 
 _WIDTH = 30
 
@@ -43,13 +44,13 @@ class ProgressBar:
             print(f"scanning {bar}", file=self.stream, flush=True)
 
 
-def table(report: FleetReport) -> str:
+def table(report: FleetReport, card: Scorecard) -> str:
     header = ("repo", "owner", "level", "template", "workflows", "update PR", "CI", "maturity", "error")
     rows = [
         (
             repo.name,
             owner_cell(repo),
-            level_cell(report, repo),
+            level_cell(card, repo),
             template_cell(repo),
             workflows_cell(repo),
             pr_cell(repo),
@@ -76,14 +77,12 @@ def table(report: FleetReport) -> str:
     ]
     if note := newer_major_note(report):
         lines.append(note.replace("`", "") + ".")
-    if report.scorecard is not None:
-        counts = report.scorecard.level_counts
-        lines.append("levels: " + ", ".join(f"{count} {name}" for name, count in counts.items()) + ".")
-        for progress in report.scorecard.campaigns:
-            lines.append(
-                f"campaign {progress.campaign.name}: {progress.now.passing} of {progress.now.total} meet it; "
-                f"{progress.due_text()}."
-            )
+    lines.append("levels: " + ", ".join(f"{count} {name}" for name, count in card.level_counts.items()) + ".")
+    for progress in card.campaigns:
+        lines.append(
+            f"campaign {progress.campaign.name}: {progress.now.passing} of {progress.now.total} meet it; "
+            f"{progress.due_text()}."
+        )
     lines.append(f"scan: {scan_cost(report)}.")
     if not report.scan.complete:
         lines.append(

@@ -9,6 +9,7 @@ pagination); each module beside it adds the routes of one concern:
 | `orgs.py` | teams, team memberships |
 | `releases.py` | releases (get by tag, create, update, list) |
 | `fleet.py` | git trees, contents, tags, branch rules, branch protection, workflow runs |
+| `history.py` | commits of the default branch that changed a path (each push of `fleet.push_files` is one, with its files) |
 | `fleet_seed.py` | `seed_fleet`: the synthetic fleet of every kind of repo (no routes) |
 | `access.py` | team repository permissions, org secrets' selected repositories |
 | `environments.py` | deployment environments, deployment branch policies |
@@ -20,10 +21,10 @@ Add a concern as a module with `install(fake)` and list it in `CONCERNS`.
 
 from __future__ import annotations
 
-from fakes.github import access, environments, fleet, orgs, pulls, releases, repos, rulesets
+from fakes.github import access, environments, fleet, history, orgs, pulls, releases, repos, rulesets
 from fakes.github.server import Call, FakeGitHub, Reply, Request
 
-CONCERNS = [repos, orgs, access, environments, rulesets, releases, pulls, fleet]
+CONCERNS = [repos, orgs, access, environments, rulesets, releases, pulls, fleet, history]
 
 
 def start_fake_github(**kwargs: object) -> FakeGitHub:

@@ -1,6 +1,6 @@
 """What the fleet scan reads: git trees, contents, tags, rulesets, branch protection and workflow runs.
 
-The seeded synthetic fleet is `fleet_seed.py`.
+The seeded synthetic fleet is `fleet_seed.py`; each push's commit, `history.py`.
 
 State lives on each repo of `repos.py` under private keys (never served as
 fields): `_files` (path -> text on the default branch), `_tags`, `_rules`,
@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
+from fakes.github.history import blob_sha, record, snapshot, stamp
 from fakes.github.repos import find_repo
 from fakes.github.rulesets import rulesets
 from fakes.github.server import FakeGitHub, Reply, Request, page
@@ -38,27 +39,29 @@ def _active_ruleset_rules(fake: FakeGitHub, owner: str, repo: str) -> list[dict[
     return found
 
 
-def blob_sha(text: str) -> str:
-    """Git's blob id, so trees and contents agree the way GitHub's do."""
-    data = text.encode()
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
-
-
-def stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def push_files(fake: FakeGitHub, owner: str, name: str, changes: dict[str, str | None]) -> None:
-    """A push to the default branch: change (or delete, with None) files and move `pushed_at`."""
+def push_files(
+    fake: FakeGitHub,
+    owner: str,
+    name: str,
+    changes: dict[str, str | None],
+    *,
+    at: datetime | None = None,
+    message: str = "Update files",
+) -> None:
+    """A push to the default branch: one commit (made `at`, default now) that changes (or deletes, with
+    None) files; it moves `pushed_at`."""
     repo = find_repo(fake, owner, name)
     assert repo is not None
     with fake._lock:
-        files = repo.setdefault("_files", {})
+        files = dict(repo.get("_files", {}))
         for path, text in changes.items():
             if text is None:
                 files.pop(path, None)
             else:
                 files[path] = text
+        sha = record(repo, files, message, at or datetime.now(UTC))
+        repo["_files"] = files
+        repo["_branches"] = {**repo.get("_branches", {}), repo["default_branch"]: sha}
         repo["pushed_at"] = stamp(datetime.now(UTC) + timedelta(seconds=fake.new_id()))
 
 
@@ -120,10 +123,17 @@ def install(fake: FakeGitHub) -> None:
     def get_content(fake: FakeGitHub, request: Request) -> Reply:
         repo = find_repo(fake, request.params["owner"], request.params["repo"])
         ref = request.query.get("ref", repo["default_branch"] if repo else "")
-        if repo is None or ref not in _branches(repo):
+        files = (
+            None
+            if repo is None
+            else repo.get("_files", {})
+            if ref in _branches(repo)
+            else snapshot(repo, ref)
+        )
+        if repo is None or files is None:
             return _NOT_FOUND
         path = request.params["path"]
-        text = repo.get("_files", {}).get(path)
+        text = files.get(path)
         if text is None:
             return _NOT_FOUND
         sha = blob_sha(text)

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from fakes.github.environments import environments
-from fakes.github.fleet import blob_sha, stamp
+from fakes.github.history import blob_sha, stamp
 from fakes.github.pulls import add_pull
 from fakes.github.repos import add_repo
 from fakes.github.server import FakeGitHub, Reply
@@ -27,7 +27,18 @@ NEWEST = "v1.2.0"
 SHA_PIN = "0123456789abcdef0123456789abcdef01234567"
 HANDED_TO = "ds-ecm"  # the team the classic-protection repos were handed to (their CODEOWNERS)
 # Repos of each kind, in turn, until the fleet has its size.
-KINDS = ("compliant", "behind", "pinned", "sha", "unsupported", "off-road", "unprotected", "classic", "bare")
+KINDS = (
+    "compliant",
+    "behind",
+    "pinned",
+    "sha",
+    "unsupported",
+    "off-road",
+    "unprotected",
+    "classic",
+    "bare",
+    "unmonitored",
+)
 # One repo each, besides the kinds.
 SPECIAL = ("hand-made", "unrelated", "other-template", "broken", "rate-limited")
 
@@ -87,12 +98,13 @@ def seed_fleet(
         for i in range(size - len(SPECIAL))
     ]
     for kind, name in names:
-        fleet.kinds.setdefault(kind, []).append(name)
-        _seed_repo(fake, fleet, base, kind, name)
+        seed_repo(fake, fleet, base, kind, name)
     return fleet
 
 
-def _seed_repo(fake: FakeGitHub, fleet: Fleet, base: dict[str, str], kind: str, name: str) -> None:
+def seed_repo(fake: FakeGitHub, fleet: Fleet, base: dict[str, str], kind: str, name: str) -> None:
+    """One repo of `kind` made from the render `base` (a test adds its own variants as `compliant`)."""
+    fleet.kinds.setdefault(kind, []).append(name)
     org = fleet.org
     files = dict(base)
     version = {"behind": "v1.0.0", "pinned": "v1.1.0", "unsupported": "v0.9.0"}.get(kind, NEWEST)
@@ -121,6 +133,8 @@ def _seed_repo(fake: FakeGitHub, fleet: Fleet, base: dict[str, str], kind: str, 
         files[".github/workflows/ci.yml"] = _OWN_CI
     if kind == "behind":
         files.pop("poetry.lock")
+    if kind == "unmonitored":  # its monitor, drift alert and monitoring job were deleted
+        files.pop("resources/monitoring.yml")
     if kind == "bare":
         files = {path: files[path] for path in ("README.md", ".copier-answers.yml")}
     if kind == "unrelated":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from goldenpath.bundle import line_of, task_parameters
+from goldenpath.bundle import BUNDLE_FILE, ROOT_FILES, line_of, task_parameters
 from goldenpath.fleet.facts import CODEOWNERS_PATHS
 from goldenpath.fleet.model import Verdict
 from goldenpath.fleet.statements.subject import (
@@ -14,6 +14,7 @@ from goldenpath.fleet.statements.subject import (
     passing,
     statement,
     tree_evidence,
+    valid_bundle,
 )
 from goldenpath.fleet.workflows import DEPLOYS
 from goldenpath.settings import DEPLOYED_ENVIRONMENTS
@@ -24,16 +25,11 @@ RUN_ID_PARAMETER = "{{job.run_id}}"
 def code_in_vcs(s: Subject) -> Verdict:
     """10/16/17: infrastructure (the bundle) and the ML code live in version control."""
     code = sorted(p for p in s.facts.paths if p.startswith("src/") and p.endswith(".py"))
-    missing = [
-        what
-        for what, there in (("src/**/*.py", code), ("databricks.yml", "databricks.yml" in s.facts.paths))
-        if not there
-    ]
-    if missing:
+    root = next((name for name in ROOT_FILES if name in s.facts.paths), None)
+    missing = [what for what, there in (("src/**/*.py", code), (BUNDLE_FILE, root)) if not there]
+    if missing or root is None:
         return failing(f"the default branch has no {' and no '.join(missing)}")
-    return passing(
-        "bundle and package code are in git", tree_evidence(s, "databricks.yml"), tree_evidence(s, code[0])
-    )
+    return passing("bundle and package code are in git", tree_evidence(s, root), tree_evidence(s, code[0]))
 
 
 def reviews_required(s: Subject) -> Verdict:
@@ -70,22 +66,21 @@ def cd_on_merge(s: Subject) -> Verdict:
 
 def only_cd_deploys(s: Subject) -> Verdict:
     """13: acc and prd run as a service principal, and prd deploys need a reviewer."""
-    if s.bundle is None:
-        return failing("no databricks.yml")
-    if s.bundle.problems:
-        return failing(s.bundle.problems[0], s.facts.file_evidence("databricks.yml"))
-    text = s.facts.files["databricks.yml"]
+    bundle = valid_bundle(s)
+    if isinstance(bundle, Verdict):
+        return bundle
+    path, text = bundle.root.path, bundle.root.text
     evidence = []
     for name in DEPLOYED_ENVIRONMENTS:
-        run_as = (s.bundle.targets.get(name) or {}).get("run_as") or {}
+        run_as = (bundle.targets.get(name) or {}).get("run_as") or {}
         if not (isinstance(run_as, dict) and run_as.get("service_principal_name")):
             return failing(
                 f"target {name} does not run as a service principal",
-                s.facts.file_evidence("databricks.yml", line_of(text, f"{name}:")),
+                s.facts.file_evidence(path, line_of(text, f"{name}:")),
             )
         evidence.append(
             s.facts.file_evidence(
-                "databricks.yml",
+                path,
                 line_of(text, str(run_as["service_principal_name"])),
                 f"{name}.run_as.service_principal_name",
             )
@@ -99,21 +94,20 @@ def only_cd_deploys(s: Subject) -> Verdict:
 
 def same_process_environments(s: Subject) -> Verdict:
     """14/21: at least two environments (acc and prd targets), deployed by the same bundle."""
-    if s.bundle is None:
-        return failing("no databricks.yml")
-    if s.bundle.problems:
-        return failing(s.bundle.problems[0], s.facts.file_evidence("databricks.yml"))
-    missing = [name for name in DEPLOYED_ENVIRONMENTS if name not in s.bundle.targets]
-    text = s.facts.files["databricks.yml"]
+    bundle = valid_bundle(s)
+    if isinstance(bundle, Verdict):
+        return bundle
+    missing = [name for name in DEPLOYED_ENVIRONMENTS if name not in bundle.targets]
+    path, text = bundle.root.path, bundle.root.text
     if missing:
         return failing(
-            f"databricks.yml has no target {' or '.join(missing)}",
-            s.facts.file_evidence("databricks.yml", line_of(text, "targets:")),
+            f"{path} has no target {' or '.join(missing)}",
+            s.facts.file_evidence(path, line_of(text, "targets:")),
         )
     return passing(
         "one bundle deploys acc and prd",
         *(
-            s.facts.file_evidence("databricks.yml", line_of(text, f"  {n}:"), f"target {n}")
+            s.facts.file_evidence(path, line_of(text, f"  {n}:"), f"target {n}")
             for n in DEPLOYED_ENVIRONMENTS
         ),
     )
