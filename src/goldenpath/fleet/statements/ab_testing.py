@@ -2,8 +2,8 @@
 inputs and outputs, its A/B tests and sticky assignment (docs/ab-testing.md is the contract).
 
 A/B testing is the serving kind's: a batch repo stores its inputs and outputs
-(the score task's predictions), answers no requests to assign, and runs no A/B
-test. Whether a test's traffic reached both variants and what its readout said
+(the score task's predictions), and answers no requests to assign or to test
+two models on, so 59 and 60 do not apply to it (and pass, saying so, as 41 does). Whether a test's traffic reached both variants and what its readout said
 live in the workspace (the readout table, the model version tags):
 `goldenpath ab status` shows them; the fleet sees the test's configuration and
 its history on the default branch, which the deploy applies.
@@ -53,7 +53,10 @@ def tests_run(s: Subject) -> Verdict:
     if isinstance(bundle, Verdict):
         return bundle
     if not s.serving:
-        return failing("a batch repo: A/B tests are the serving kind's", kind_evidence(s, bundle))
+        return passing(
+            "a batch repo answers no requests to test two models on: A/B tests are the serving kind's",
+            kind_evidence(s, bundle),
+        )
     current = s.facts.files.get(AB_FILE)
     if current is None:
         return failing(f"no {AB_FILE}: the repo has no A/B test configuration")
