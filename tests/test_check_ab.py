@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from goldenpath import ab_config
-from goldenpath.ab_config import Experiment, write_target
-from goldenpath.check.repo import check_repo
+from goldenpath.ab_config import AB_FILE, Experiment, write_target
+from goldenpath.check.repo import check_repo, inspect_repo
 from goldenpath.settings import load_settings
 from rendering import EXAMPLE_ANSWERS, copier_copy
 
@@ -89,3 +89,16 @@ def test_a_missing_config_is_refused(repo: Path) -> None:
     (repo / ab_config.AB_FILE).unlink()
     (found,) = findings(repo)
     assert "ab-config" in found and "restore it from the template" in found
+
+
+def test_a_serving_repo_from_before_ab_testing_passes_until_an_update_brings_it(
+    repo: Path, tmp_path: Path
+) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(repo, old)
+    (old / AB_FILE).unlink()
+    for router in old.glob("src/*/router.py"):
+        router.unlink()
+    checked = inspect_repo(old, SETTINGS)
+    assert [str(f) for f in checked.findings if "ab-" in f.rule] == []
+    assert f"no A/B testing yet (no {AB_FILE}; goldenpath update brings it)" in checked.summary

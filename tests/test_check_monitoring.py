@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from goldenpath.check.repo import check_repo
+from goldenpath.check.repo import check_repo, inspect_repo
 from goldenpath.settings import load_settings
 from rendering import render
 
@@ -203,3 +203,28 @@ def test_a_team_without_emails_is_notified_by_its_destinations_only(generated: d
     job = yaml.safe_load((generated["bare"] / JOB_FILE).read_text())["resources"]["jobs"]["pipeline"]
     assert "email_notifications" not in job
     assert job["webhook_notifications"]["on_failure"] == [{"id": "00000000-0000-0000-0000-0000000d0004"}]
+
+
+def test_a_repo_from_before_monitoring_passes_until_an_update_brings_it(
+    generated: dict[str, Path], tmp_path: Path
+) -> None:
+    """The central workflows on the release line must not fail an older repository's CI."""
+    repo = copy(generated, "batch", tmp_path)
+    (repo / MONITORING_FILE).unlink()
+    (repo / "src" / PACKAGE / "predictions.py").unlink()
+
+    def before_monitoring(data: dict[str, Any]) -> None:
+        job = data["resources"]["jobs"]["pipeline"]
+        for key in ("health", "email_notifications", "webhook_notifications"):
+            del job[key]
+
+    edit_yaml(repo / JOB_FILE, before_monitoring)
+    checked = inspect_repo(repo, SETTINGS)
+    assert checked.findings == []
+    assert (
+        f"no monitoring yet (no src/{PACKAGE}/predictions.py; goldenpath update brings it)" in checked.summary
+    )
+    # The predictions module alone commits the repository to monitoring again.
+    (repo / "src" / PACKAGE / "predictions.py").write_text('"""Writes the predictions table."""\n')
+    rules = {f.split(": ")[1] for f in findings(repo)}
+    assert rules == {"monitor-missing", "alert-missing", "job-notifications"}

@@ -24,10 +24,25 @@ from goldenpath.settings_monitoring import TeamAlerts
 SCHEMA = "${var.catalog}.${var.schema}"
 
 
+def monitoring_adopted(docs: Sequence[YamlFile], writes_predictions: bool) -> bool:
+    """Does the repository carry the template's monitoring, so that its rules apply?
+
+    A repository rendered before the template monitored anything has no predictions
+    module and jobs without notifications: the central test workflow (on the release
+    line) must not fail it until a template update brings monitoring. Once either part
+    is there, removing the rest is what the rules report.
+    """
+    return writes_predictions or any(
+        any(job and (job.get("health") or job.get(f"{kind}_notifications")) for kind in ("email", "webhook"))
+        for doc in docs
+        for job in (doc.get("resources", "jobs") or {}).values()
+    )
+
+
 def check_monitoring(
     docs: Sequence[YamlFile], answers: YamlFile | None, names: DerivedNames, settings: Settings
 ) -> list[Finding]:
-    """Every monitoring rule the bundle files `docs` break."""
+    """Every monitoring rule the bundle files `docs` break (see `monitoring_adopted`)."""
     serving = answers is not None and answers.get("project_kind") == SERVING_KIND
     team = _team(docs, answers)
     alerts = settings.team_alerts.get(team) if team else None

@@ -22,7 +22,7 @@ from goldenpath.ab_config import AB_FILE
 from goldenpath.bundle import BUNDLE_FILE, Bundle, YamlFile, checkout_files, flag_value, line_of, read_bundle
 from goldenpath.check.ab import check_ab
 from goldenpath.check.findings import Finding, finding_at
-from goldenpath.check.monitoring import check_monitoring
+from goldenpath.check.monitoring import check_monitoring, monitoring_adopted
 from goldenpath.errors import UsageError
 from goldenpath.github.client import repository_from_environ
 from goldenpath.naming import (
@@ -36,6 +36,9 @@ from goldenpath.naming import (
 from goldenpath.settings import SERVING_KIND, Settings
 
 ANSWERS_FILE = ".copier-answers.yml"
+# The example pipeline's module that writes the monitored predictions; the serving kind's A/B router.
+PREDICTIONS_MODULE = "predictions.py"
+ROUTER_MODULE = "router.py"
 
 
 @dataclass
@@ -82,15 +85,24 @@ def inspect_repo(path: str | os.PathLike[str], settings: Settings) -> RepoCheck:
         result.findings += _check_serving(file, names, settings)
     result.findings += _check_kind(root, bundle, names)
     answers = _answers(root)
-    result.findings += check_monitoring(bundle.files, answers, names, settings)
+    predictions = f"src/{names.package}/{PREDICTIONS_MODULE}"
+    if monitoring_adopted(bundle.files, (root / predictions).is_file()):
+        result.findings += check_monitoring(bundle.files, answers, names, settings)
+        result.checked.append("monitoring and job notifications")
+    else:
+        result.checked.append(f"no monitoring yet (no {predictions}; goldenpath update brings it)")
     jobs, endpoints = len(bundle.declared("jobs")), len(bundle.declared("model_serving_endpoints"))
     result.checked.append(
         f"{len(bundle.files)} bundle file(s): {', '.join(file.path for file in bundle.files)}; "
         f"{jobs} job(s), {endpoints} serving endpoint(s)"
     )
     if answers is not None and answers.get("project_kind") == SERVING_KIND:
-        result.findings += check_ab(root)
-        result.checked.append(f"the A/B test config {AB_FILE}")
+        # A serving repo from before A/B testing has neither the config nor the router.
+        if (root / AB_FILE).is_file() or (root / "src" / names.package / ROUTER_MODULE).is_file():
+            result.findings += check_ab(root)
+            result.checked.append(f"the A/B test config {AB_FILE}")
+        else:
+            result.checked.append(f"no A/B testing yet (no {AB_FILE}; goldenpath update brings it)")
     return result
 
 
