@@ -69,13 +69,22 @@ def test_ctrl_c_ends_quietly_with_130(tmp_path: Path, silent_workspace: tuple[st
         "GOLDENPATH_REQUEST_TIMEOUT": "120",
     }
     command = [GOLDENPATH, "databricks", "preflight", "--target", "acc", "--path", str(repo)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert connected.wait(timeout=60), "the command never reached the workspace"
-        process.send_signal(signal.SIGINT)  # what Ctrl-C sends
-        out, err = process.communicate(timeout=60)
-    finally:
-        process.kill()
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A terminal's default: a test runner's worker may ignore SIGINT, and a child inherits that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    with process:  # closes the pipes, whatever happens
+        try:
+            assert connected.wait(timeout=60), "the command never reached the workspace"
+            process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+            out, err = process.communicate(timeout=60)
+        finally:
+            process.kill()
     assert process.returncode == 130
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     assert out == ""
