@@ -2,7 +2,7 @@
 
 `goldenpath new` from a checkout without release tags records the release its
 version names, so `goldenpath update` can start; and the CLI, installed as a dev
-dependency from the org's package index (docs/adr/0100-goldenpath-cli-from-the-package-index.md),
+dependency from the org's package index (docs/adr/0012-goldenpath-cli-from-the-package-index.md),
 runs `poetry run goldenpath update --check` against the central repository's tags.
 """
 
@@ -19,10 +19,8 @@ import yaml
 from goldenpath.refs import ReleaseTag, project_version
 from goldenpath.settings import load_settings
 from platform_index import serve_platform_index, use_platform_index
-from rendering import BIN, EXAMPLE_ANSWERS, copier_copy, copy_template, git, release
+from rendering import BIN, EXAMPLE_ANSWERS, copier_copy, copy_template, git, release, render
 from updating import commit, goldenpath, replace_in
-
-GENERATED = Path("template") / "{{cookiecutter.repo_name}}"
 
 
 def next_patch(version: str) -> ReleaseTag:
@@ -53,16 +51,26 @@ def test_new_from_an_untagged_checkout_records_the_release_its_version_names(tmp
     assert f"current: v{version}" in behind.stdout and f"newest:  {patch.name}" in behind.stdout
 
 
+def test_without_a_publish_url_the_repo_names_no_unpublished_package(tmp_path: Path) -> None:
+    """The shipped settings resolve from public PyPI, which is not the org's to publish to."""
+    assert load_settings().publish_url is None
+    repo = render(tmp_path)
+    assert "goldenpath =" not in (repo / "pyproject.toml").read_text(encoding="utf-8")
+    remote = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text(encoding="utf-8"))["repos"][-1]
+    assert remote["repo"].endswith(load_settings().central_slug)
+    assert [hook["id"] for hook in remote["hooks"]] == ["goldenpath-check-repo"]
+
+
 @pytest.mark.slow
 def test_a_fresh_repo_runs_update_check_with_the_cli_from_the_package_index(tmp_path: Path) -> None:
     central = copy_template(tmp_path)
-    # The dev dependency the ADR gives generated repositories, pinned to their release.
+    # An org whose releases publish the wheel: generated repositories get the CLI (docs/adr/0012).
     replace_in(
-        central / GENERATED / "pyproject.toml",
-        "[tool.poetry.group.dev.dependencies]\n",
-        '[tool.poetry.group.dev.dependencies]\ngoldenpath = "=={{ gp.template_version }}"\n',
+        central / "goldenpath.yml",
+        "  # publish_url: https://artifactory.example.com/api/pypi/pypi-local\n",
+        "  publish_url: https://artifactory.example.com/api/pypi/pypi-local\n",
     )
-    commit(central, "The CLI as a dev dependency")
+    commit(central, "Publish the CLI to the package index")
     version = project_version(central)
     git(central, "tag", f"v{version}")
     answers = {**EXAMPLE_ANSWERS, "include_example": False}
@@ -85,6 +93,15 @@ def test_a_fresh_repo_runs_update_check_with_the_cli_from_the_package_index(tmp_
         # version's wheel differs from build to build here (a published one never changes).
         installed = poetry("install", "--no-interaction", "--no-cache")
         assert installed.returncode == 0, installed.stdout[-2000:] + installed.stderr[-2000:]
+    pyproject = (repo / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'goldenpath = "=={version}"' in pyproject
+    hook = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text(encoding="utf-8"))["repos"][0][
+        "hooks"
+    ][-1]
+    assert hook["id"] == "goldenpath-check-repo" and hook["entry"] == "poetry run goldenpath check-repo"
+    assert "poetry run goldenpath update --check" in (repo / "README.md").read_text(encoding="utf-8")
+    checked = poetry("run", "goldenpath", "check-repo")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
     shown = poetry("show", "goldenpath", "--no-ansi").stdout
     assert re.search(rf"(?m)^ *version *: {re.escape(version)} *$", shown), shown
     current = poetry("run", "goldenpath", "update", "--check")

@@ -157,6 +157,12 @@ class Project:
         return f"https://github.com/{self.settings.central_slug}"
 
     @property
+    def cli_in_repo(self) -> bool:
+        """Releases publish the goldenpath wheel to the package index (`python.publish_url`), so the
+        repo installs the CLI as a dev dependency at its template release (docs/adr/0012)."""
+        return self.settings.publish_url is not None
+
+    @property
     def precommit_rev(self) -> str:
         """pre-commit caches hooks by rev, so it gets the exact template release, not the moving tag."""
         return expected_ref(self.template_version)

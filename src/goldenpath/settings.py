@@ -103,6 +103,9 @@ class Settings:
     python_default: str
     python_runtimes: dict[str, str]
     package_index: str
+    # Where releases upload the goldenpath wheel; None: not published, and generated repos
+    # do not get the CLI as a dev dependency (docs/adr/0012).
+    publish_url: str | None
     node_type_id: str
     num_workers: int
     coverage_min: int
@@ -227,6 +230,7 @@ def parse_settings(raw: Any, source: Path) -> Settings:
         python_default=python_default,
         python_runtimes=python_runtimes,
         package_index=_https_url(reader, "python.package_index"),
+        publish_url=_https_url(reader, "python.publish_url") if reader.has("python.publish_url") else None,
         node_type_id=reader.text("compute.node_type_id"),
         num_workers=reader.whole_number("compute.num_workers", 0, None, "a whole number >= 0"),
         coverage_min=reader.whole_number("quality.coverage_min", 0, 100, "a whole percentage from 0 to 100"),

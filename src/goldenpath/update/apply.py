@@ -25,6 +25,7 @@ from goldenpath.console import progress
 from goldenpath.errors import Refused, UsageError
 from goldenpath.git import GitError, git
 from goldenpath.refs import ReleaseTag
+from goldenpath.update.relock import relock
 from goldenpath.update.source import ANSWERS_FILE, check, git_environment, remote_releases, template_at
 
 ConflictStyle = Literal["inline", "rej"]
@@ -44,6 +45,8 @@ class UpdateResult:
     migrations: list[str] = field(default_factory=list)
     changelog: str = ""
     new_major: str | None = None
+    # What happened to poetry.lock: unchanged, relocked, or "stale: <what to do>".
+    lock: str = "unchanged"
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -160,6 +163,9 @@ def run_update(repo: Path, *, to: str | None = None, conflict: str = "inline") -
     _record_release(repo, target)
     result.changed = changed_paths(repo)
     result.conflicts = conflicted_paths(repo, result.changed, style)
+    result.lock = relock(repo, result.changed, result.conflicts)
+    if result.lock == "relocked":
+        result.changed = changed_paths(repo)
     return result
 
 

@@ -43,6 +43,8 @@ def result_markdown(result: UpdateResult) -> str:
         lines += ["No conflicts: every local edit merged cleanly.", ""]
     lines += ["## Files changed", ""]
     lines += [f"- `{path}`" for path in result.changed] or ["- none"]
+    if result.lock != "unchanged":
+        lines += ["", f"poetry.lock: {result.lock}."]
     if result.migrations:
         lines += ["", "## Migrations that ran", ""]
         lines += [f"- `{migration}`" for migration in result.migrations]
@@ -64,6 +66,8 @@ def result_text(result: UpdateResult) -> str:
     lines += [f"  {path}" for path in result.changed] or ["  none"]
     lines += ["migrations that ran:"] + ([f"  {m}" for m in result.migrations] or ["  none"])
     lines += ["files with conflicts:"] + ([f"  {p}" for p in result.conflicts] or ["  none"])
+    if result.lock != "unchanged":
+        lines.append(f"poetry.lock: {result.lock}")
     if result.conflicts:
         lines.append("resolve the conflict markers (or .rej files), then commit")
     return "\n".join(lines)
