@@ -6,6 +6,9 @@ import pytest
 
 from rendering import MATRIX, Rendered, cookiecutter_render, copier_copy
 
+# The Databricks and monitor tests' fixtures: the example repo, its acc target, the step summary.
+pytest_plugins = ["databricks_env"]
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The act runs first, then the other slow tests, then the rest (collection order within each).

@@ -1,6 +1,10 @@
 """What the `goldenpath databricks` and `goldenpath monitor` tests share: a workspace ready for a
 rendered repo's acc target, seeded the way `bundle deploy` leaves it, and running the CLI.
 
+A pytest plugin (tests/conftest.py loads it): the fixtures `repo` (the example answers
+rendered once per module), `acc` (its acc target) and `summary` (`$GITHUB_STEP_SUMMARY`)
+are every such module's; a module that needs another `repo` defines its own.
+
 The fake workspace (tests/fakes/databricks/) is driven through the real SDK by
 the CLI; these helpers only seed its state.
 """
@@ -19,10 +23,11 @@ import pytest
 from fakes.databricks import FakeWorkspaceServer, Workspace, seed_healthy
 from fakes.databricks.monitors import create_monitor
 from goldenpath.cli import main
-from goldenpath.databricks.bundle import BundleTarget, target_resources
+from goldenpath.databricks.bundle import BundleTarget, load_bundle, target_resources
 from goldenpath.databricks.monitoring import MonitoringTarget, monitoring_target
 from goldenpath.naming import JOB_KEY, MONITOR_KEY
 from goldenpath.settings import load_settings
+from rendering import EXAMPLE_ANSWERS, copier_copy
 
 SHA = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 VERSION = "0.1.0"
@@ -30,6 +35,26 @@ SETTINGS = load_settings()
 ACC_SP = SETTINGS.environments["acc"].deployment.service_principal  # type: ignore[union-attr]
 SDK_ENV = ("DATABRICKS_", "ARM_", "AZURE_", "GOOGLE_", "ACTIONS_ID_TOKEN")
 FEATURES = {"price": "DOUBLE", "promo": "STRING"}  # the example model's inputs, as far as monitoring cares
+
+
+@pytest.fixture
+def summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The file `$GITHUB_STEP_SUMMARY` names, as on a runner."""
+    path = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("databricks") / str(EXAMPLE_ANSWERS["repo_name"])
+    copier_copy(path, EXAMPLE_ANSWERS)
+    return path
+
+
+@pytest.fixture(scope="module")
+def acc(repo: Path) -> BundleTarget:
+    return load_bundle(repo, "acc")
 
 
 @contextmanager

@@ -36,18 +36,6 @@ WAREHOUSE = SETTINGS.environments["acc"].warehouse_id
 TEAM = SETTINGS.team_alerts[str(EXAMPLE_ANSWERS["team"])]
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("monitoring") / str(EXAMPLE_ANSWERS["repo_name"])
-    copier_copy(path, EXAMPLE_ANSWERS)
-    return path
-
-
-@pytest.fixture(scope="module")
-def acc(repo: Path) -> BundleTarget:
-    return load_bundle(repo, "acc")
-
-
 @pytest.fixture
 def monitoring(acc: BundleTarget) -> MonitoringTarget:
     return monitoring_target(acc, SETTINGS)

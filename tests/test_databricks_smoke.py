@@ -29,26 +29,6 @@ from rendering import EXAMPLE_ANSWERS, copier_copy
 
 
 @pytest.fixture
-def summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The file `$GITHUB_STEP_SUMMARY` names, as on a runner."""
-    path = tmp_path / "summary.md"
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(path))
-    return path
-
-
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("databricks") / str(EXAMPLE_ANSWERS["repo_name"])
-    copier_copy(path, EXAMPLE_ANSWERS)
-    return path
-
-
-@pytest.fixture(scope="module")
-def acc(repo: Path) -> BundleTarget:
-    return load_bundle(repo, "acc")
-
-
-@pytest.fixture
 def server(
     monkeypatch: pytest.MonkeyPatch, acc: BundleTarget, tmp_path: Path
 ) -> Iterator[FakeWorkspaceServer]:

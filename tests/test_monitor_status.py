@@ -17,28 +17,15 @@ from databricks_env import SETTINGS, deploy_monitoring, healthy_workspace, run
 from fakes.databricks import FakeWorkspaceServer
 from fakes.databricks.alerts import evaluate
 from fakes.databricks.monitors import DRIFT_METRICS_COLUMNS
-from goldenpath.databricks.bundle import BundleTarget, load_bundle
+from goldenpath.databricks.bundle import BundleTarget
 from goldenpath.databricks.monitoring import MonitoringTarget, monitoring_target
 from goldenpath.monitor.status import DECISION_TAG, MAX_DRIFT_METRIC, REASON_TAG, TASK_TAG, TRAINING_RUN_TAG
 from goldenpath.naming import DRIFT_CHECK_TASK
-from rendering import EXAMPLE_ANSWERS, copier_copy
 
 THRESHOLD = SETTINGS.monitoring.drift_threshold
 METRIC = SETTINGS.monitoring.drift_metric
 NEWEST = "2025-03-02T00:00:00"
 GRANULARITY = SETTINGS.monitoring.granularities[0]
-
-
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("monitor") / str(EXAMPLE_ANSWERS["repo_name"])
-    copier_copy(path, EXAMPLE_ANSWERS)
-    return path
-
-
-@pytest.fixture
-def acc(repo: Path) -> BundleTarget:
-    return load_bundle(repo, "acc")
 
 
 @pytest.fixture
