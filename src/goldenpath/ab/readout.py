@@ -13,20 +13,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from databricks.sdk import WorkspaceClient
-from databricks.sdk.errors import PermissionDenied
-from databricks.sdk.service.sql import (
-    Disposition,
-    ExecuteStatementRequestOnWaitTimeout,
-    Format,
-    StatementParameterListItem,
-    StatementState,
-)
 
 from goldenpath.ab_config import CHALLENGER, CHAMPION, READOUT_COLUMNS, Experiment
-from goldenpath.errors import Outage, Refused
+from goldenpath.databricks.statements import SqlRefused, run_sql
 from goldenpath.naming import MONITOR_COLUMNS
 
-WAIT = "30s"  # a command answers within 30 s; the statement API waits up to 50 s
 NOT_FOUND_CLASS = "TABLE_OR_VIEW_NOT_FOUND"
 _ARM_FIELDS = ("variant", "model_version", "n", "mean", "ci_low", "ci_high", "required_n")
 _TEST_FIELDS = ("can_conclude", "verdict", "test", "effect", "effect_ci_low", "effect_ci_high", "p_value")
@@ -98,7 +89,7 @@ class Readout:
 
 
 class Warehouse:
-    """Statements on one SQL warehouse, answered within WAIT."""
+    """Statements on one SQL warehouse (`goldenpath.databricks.statements`)."""
 
     def __init__(self, client: WorkspaceClient, warehouse_id: str, setting: str) -> None:
         self.client = client
@@ -108,35 +99,13 @@ class Warehouse:
     def rows(self, sql: str, parameters: dict[str, str]) -> list[dict[str, Any]] | None:
         """The result rows as dicts; None when the table does not exist (yet)."""
         try:
-            response = self.client.statement_execution.execute_statement(
-                sql,
-                self.warehouse_id,
-                parameters=[StatementParameterListItem(name, value=v) for name, v in parameters.items()],
-                wait_timeout=WAIT,
-                on_wait_timeout=ExecuteStatementRequestOnWaitTimeout.CANCEL,
-                format=Format.JSON_ARRAY,
-                disposition=Disposition.INLINE,
-            )
-        except PermissionDenied as exc:
-            raise Refused(
-                f"SQL warehouse {self.warehouse_id} refused the query: {exc}",
-                f"grant CAN USE on it to the identity running this command ({self.setting})",
-            ) from exc
-        state = response.status.state if response.status else None
-        if state == StatementState.SUCCEEDED:
-            schema = response.manifest.schema if response.manifest else None
-            names = [column.name or "" for column in (schema.columns if schema else None) or []]
-            data = (response.result.data_array if response.result else None) or []
-            return [dict(zip(names, row, strict=True)) for row in data]
-        if state in (StatementState.PENDING, StatementState.RUNNING, StatementState.CANCELED):
-            raise Outage(f"SQL warehouse {self.warehouse_id} did not answer within {WAIT}")
-        message = response.status.error.message if response.status and response.status.error else None
-        if message and NOT_FOUND_CLASS in message:
-            return None
-        raise Refused(
-            f"a query failed on SQL warehouse {self.warehouse_id}: {message or state}",
-            "check the warehouse's query history; the readout table is the ab_readout task's",
-        )
+            return run_sql(
+                self.client, self.warehouse_id, sql, setting=self.setting, parameters=parameters
+            ).rows
+        except SqlRefused as exc:
+            if NOT_FOUND_CLASS in exc.message:
+                return None
+            raise
 
 
 def latest_readout(warehouse: Warehouse, table: str, experiment: Experiment) -> Readout | None:

@@ -9,6 +9,7 @@ does not finish in time has the statement cancelled and raises `Outage`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from databricks.sdk import WorkspaceClient
@@ -17,6 +18,7 @@ from databricks.sdk.service.sql import (
     Disposition,
     ExecuteStatementRequestOnWaitTimeout,
     Format,
+    StatementParameterListItem,
     StatementState,
 )
 
@@ -36,12 +38,22 @@ class SqlResult:
     rows: list[dict[str, str | None]]
 
 
-def run_sql(client: WorkspaceClient, warehouse_id: str, statement: str, *, setting: str) -> SqlResult:
-    """Run `statement` on `warehouse_id` (named by `setting` in goldenpath.yml, for the fix)."""
+def run_sql(
+    client: WorkspaceClient,
+    warehouse_id: str,
+    statement: str,
+    *,
+    setting: str,
+    parameters: Mapping[str, str] | None = None,
+) -> SqlResult:
+    """Run `statement` on `warehouse_id` (named by `setting` in goldenpath.yml, for the fix),
+    with named `:parameters` bound by the warehouse, never spliced into the text."""
     try:
         response = client.statement_execution.execute_statement(
             statement,
             warehouse_id,
+            parameters=[StatementParameterListItem(name, value=v) for name, v in (parameters or {}).items()]
+            or None,
             wait_timeout=WAIT,
             on_wait_timeout=ExecuteStatementRequestOnWaitTimeout.CANCEL,
             format=Format.JSON_ARRAY,
