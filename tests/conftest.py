@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
+
 import pytest
 
 from rendering import MATRIX, Rendered, cookiecutter_render, copier_copy
@@ -27,11 +31,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def rendered_matrix(tmp_path_factory: pytest.TempPathFactory) -> list[Rendered]:
+    """Rendered once per session, by whichever xdist worker asks first; tests only read it."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the session's, above every worker's own
+    shared = root / "answer-matrix"
+    shared.mkdir(exist_ok=True)
     rendered = []
-    for index, answers in enumerate(MATRIX):
-        base = tmp_path_factory.mktemp(f"combo{index}")
-        copier_dst = base / "copier" / answers["repo_name"]
-        copier_copy(copier_dst, answers)
-        cookiecutter_render(base / "cookiecutter", answers)
-        rendered.append(Rendered(answers, copier_dst, base / "cookiecutter" / answers["repo_name"]))
+    with (shared / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other workers wait for the first one's renders
+        for index, answers in enumerate(MATRIX):
+            base = shared / f"combo{index}"
+            copier_dst = base / "copier" / answers["repo_name"]
+            if not (base / ".done").is_file():
+                shutil.rmtree(base, ignore_errors=True)
+                copier_copy(copier_dst, answers)
+                cookiecutter_render(base / "cookiecutter", answers)
+                (base / ".done").touch()
+            rendered.append(Rendered(answers, copier_dst, base / "cookiecutter" / answers["repo_name"]))
     return rendered
