@@ -9,6 +9,7 @@ with `GOLDENPATH_REQUEST_TIMEOUT` (or `--request-timeout` where a command has it
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 
@@ -43,3 +44,21 @@ def seconds(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{text!r} is not a positive number of seconds, such as 30")
     return value
+
+
+def add_request_timeout_option(parser: argparse.ArgumentParser) -> None:
+    """`--request-timeout SECONDS`, the same on every command that talks to a workspace."""
+    parser.add_argument(
+        "--request-timeout",
+        type=_seconds_argument,
+        metavar="SECONDS",
+        help=f"how long one workspace request may take, retries included (default: ${REQUEST_TIMEOUT_ENV} "
+        f"or {DEFAULT_REQUEST_TIMEOUT:g})",
+    )
+
+
+def _seconds_argument(text: str) -> float:
+    try:
+        return seconds(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

@@ -18,7 +18,7 @@ from goldenpath.commands import Commands, existing_directory
 from goldenpath.console import EXIT_OK, EXIT_REFUSED, progress, write_step_summary
 from goldenpath.databricks.bundle import BundleTarget, load_bundle, target_names
 from goldenpath.errors import UsageError
-from goldenpath.timeouts import DEFAULT_REQUEST_TIMEOUT, REQUEST_TIMEOUT_ENV, seconds
+from goldenpath.timeouts import add_request_timeout_option
 
 if TYPE_CHECKING:  # databricks-sdk loads only in the commands that talk to a workspace
     from databricks.sdk import WorkspaceClient
@@ -116,13 +116,7 @@ def _common(parser: argparse.ArgumentParser, target_required: bool) -> None:
         "--path", type=existing_directory, default=Path(), help="the generated repository (default: .)"
     )
     parser.add_argument("--json", action="store_true", help="print a machine-readable result")
-    parser.add_argument(
-        "--request-timeout",
-        type=_seconds,
-        metavar="SECONDS",
-        help=f"how long one workspace request may take, retries included (default: ${REQUEST_TIMEOUT_ENV} "
-        f"or {DEFAULT_REQUEST_TIMEOUT:g})",
-    )
+    add_request_timeout_option(parser)
 
 
 def _preflight(args: argparse.Namespace) -> int:
@@ -177,10 +171,3 @@ def _trace(args: argparse.Namespace) -> int:
         print(as_table(args.query, links))
     write_step_summary(f"### goldenpath trace `{args.query}`\n\n```\n{as_table(args.query, links)}\n```\n")
     return EXIT_OK if links else EXIT_REFUSED
-
-
-def _seconds(text: str) -> float:
-    try:
-        return seconds(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from goldenpath.commands import Commands, existing_directory
 from goldenpath.console import EXIT_OK, progress, write_step_summary
-from goldenpath.timeouts import DEFAULT_REQUEST_TIMEOUT, REQUEST_TIMEOUT_ENV, seconds
+from goldenpath.timeouts import add_request_timeout_option
 
 if TYPE_CHECKING:  # databricks-sdk loads only in commands that talk to a workspace
     from databricks.sdk import WorkspaceClient
@@ -64,20 +64,7 @@ def _target_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--path", type=existing_directory, default=Path(), help="the generated repository (default: .)"
     )
-    parser.add_argument(
-        "--request-timeout",
-        type=_seconds,
-        metavar="SECONDS",
-        help=f"how long one workspace request may take, retries included (default: ${REQUEST_TIMEOUT_ENV} "
-        f"or {DEFAULT_REQUEST_TIMEOUT:g})",
-    )
-
-
-def _seconds(text: str) -> float:
-    try:
-        return seconds(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    add_request_timeout_option(parser)
 
 
 def _connect(args: argparse.Namespace) -> tuple[BundleTarget, WorkspaceClient, MonitoringTarget]:
