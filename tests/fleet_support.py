@@ -12,7 +12,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -114,26 +114,29 @@ class Scorecard:
     out: Path
     reports: list[dict[str, Any]]  # oldest first; the last is the one with trends and campaigns
     run: Run
+    settings_day: date  # the UTC day the campaigns were dated from; reports are stamped in UTC
 
     @property
     def report(self) -> dict[str, Any]:
         return self.reports[-1]
 
 
-CAMPAIGNS = [
-    {
-        "name": "Lock files everywhere",
-        "goal": {"statements": [20]},
-        "start": (date.today() - timedelta(days=14)).isoformat(),
-        "due": (date.today() + timedelta(days=30)).isoformat(),
-    },
-    {
-        "name": "Everyone on v1.2",
-        "goal": {"template_at_least": "v1.2.0"},
-        "start": (date.today() - timedelta(days=7)).isoformat(),
-        "due": (date.today() - timedelta(days=1)).isoformat(),
-    },
-]
+def campaigns(today: date) -> list[dict[str, Any]]:
+    """Two campaigns around `today`: one due in 30 days, one a day overdue."""
+    return [
+        {
+            "name": "Lock files everywhere",
+            "goal": {"statements": [20]},
+            "start": (today - timedelta(days=14)).isoformat(),
+            "due": (today + timedelta(days=30)).isoformat(),
+        },
+        {
+            "name": "Everyone on v1.2",
+            "goal": {"template_at_least": "v1.2.0"},
+            "start": (today - timedelta(days=7)).isoformat(),
+            "due": (today - timedelta(days=1)).isoformat(),
+        },
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -141,7 +144,8 @@ def scorecard(template_base: dict[str, str], tmp_path_factory: pytest.TempPathFa
     out = tmp_path_factory.mktemp("scorecard")
     history = out / "history"
     history.mkdir()
-    settings = settings_with_fleet(out, {"campaigns": CAMPAIGNS})
+    settings_day = datetime.now(UTC).date()
+    settings = settings_with_fleet(out, {"campaigns": campaigns(settings_day)})
     with start_fake_github() as fake, pytest.MonkeyPatch.context() as env:
         fleet = seed_fleet(fake, template_base, org=ORG, central_repo=SETTINGS.central_repo, size=45)
         reports = []
@@ -172,4 +176,4 @@ def scorecard(template_base: dict[str, str], tmp_path_factory: pytest.TempPathFa
                 for name, changes in steps[number - 1].items():
                     push_files(fake, ORG, name, changes)
                 time.sleep(1.05)  # reports are stamped to the second
-        yield Scorecard(fake, fleet, out, reports, run)
+        yield Scorecard(fake, fleet, out, reports, run, settings_day)

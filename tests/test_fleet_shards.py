@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 import fleet_support
 from fakes.github import FakeGitHub, start_fake_github
 from fakes.github.fleet_seed import Fleet, seed_fleet
-from fleet_support import CAMPAIGNS, ORG, SETTINGS, assert_valid, read_json, run_fleet, settings_with_fleet
+from fleet_support import ORG, SETTINGS, assert_valid, campaigns, read_json, run_fleet, settings_with_fleet
 from goldenpath.fleet.shards import Shard, plan
 
 template_base = fleet_support.template_base
@@ -34,7 +35,7 @@ class Sharded:
 def sharded(template_base: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sharded]:
     """One whole scan and two shard scans of the same fleet, with campaigns in the settings."""
     out = tmp_path_factory.mktemp("sharded")
-    settings = settings_with_fleet(out, {"campaigns": CAMPAIGNS, "shard_size": 25})
+    settings = settings_with_fleet(out, {"campaigns": campaigns(datetime.now(UTC).date()), "shard_size": 25})
     with start_fake_github() as fake, pytest.MonkeyPatch.context() as env:
         fleet = seed_fleet(fake, template_base, org=ORG, central_repo=SETTINGS.central_repo, size=60)
         common = ["--settings", str(settings)]
