@@ -1,15 +1,22 @@
-"""The org's package index on loopback: goldenpath wheels built here, every other project upstream.
+"""The org's package index on loopback: goldenpath wheels built here or uploaded, every other project upstream.
 
 Generated repositories resolve everything from `python.package_index`, where the
 release workflow publishes the goldenpath wheel. Tests cannot publish to a real
 index, so this serves a PEP 503 simple index of wheels built from checkouts
-with poetry, and answers every other project with a redirect to the real
-index, whose pages poetry then reads as usual. `use_platform_index` points a
-rendered repository at it, as if the org's index were this one.
+with poetry or uploaded through the upload API uv and twine speak (a multipart
+POST to `/upload/`, with a token as basic auth), and answers every other project
+with a redirect to the real index, whose pages poetry then reads as usual.
+goldenpath is the org's own project: without a wheel of it the index answers
+404, never the public index's page. `use_platform_index` points a rendered
+repository at it, as if the org's index were this one. With `tls`, it speaks
+https, as settings require.
 """
 
 from __future__ import annotations
 
+import base64
+import email.parser
+import email.policy
 import hashlib
 import html
 import re
@@ -21,6 +28,9 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from loopback_tls import LoopbackTls
+
+OWN_PROJECT = "goldenpath"
 POETRY = Path(sys.executable).parent / "poetry"
 _SOURCE_URL = re.compile(r'(?m)^(name = "platform-index"\nurl = )"[^"]*"')
 
@@ -28,10 +38,14 @@ _SOURCE_URL = re.compile(r'(?m)^(name = "platform-index"\nurl = )"[^"]*"')
 class PlatformIndex:
     """Wheels under `root`, served at `url` (`.../simple/`); other projects redirect to `upstream`."""
 
-    def __init__(self, root: Path, upstream: str) -> None:
+    def __init__(self, root: Path, upstream: str, token: str | None = None) -> None:
         self.root = root
         self.upstream = upstream.rstrip("/") + "/"
-        self.url = ""
+        self.token = token  # the upload token (user __token__); None: uploads are refused
+        self.failing = False  # an outage: from now on every upload answers 503
+        self.uploads: list[str] = []  # file names stored by uploads, in order
+        self.url = ""  # .../simple/
+        self.upload_url = ""  # .../upload/
 
     def add(self, checkout: Path) -> Path:
         """Build the wheel of a goldenpath checkout (its working tree) into the index."""
@@ -59,6 +73,20 @@ class PlatformIndex:
 
 def _handler(index: PlatformIndex) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if self.path.split("?", 1)[0].rstrip("/") != "/upload":
+                self._send(404, b"not here\n", "text/plain")
+            elif index.failing:
+                self._send(503, b"the index is down\n", "text/plain")
+            elif self.headers.get("Authorization") != _basic("__token__", index.token):
+                self._send(403, b"Invalid or non-existent authentication information.\n", "text/plain")
+            else:
+                name, content = _uploaded_file(self.headers.get("Content-Type", ""), body)
+                (index.root / name).write_bytes(content)
+                index.uploads.append(name)
+                self._send(200, b"OK\n", "text/plain")
+
         def do_GET(self) -> None:
             parts = [part for part in self.path.split("?", 1)[0].split("/") if part]
             if parts[:1] == ["files"] and len(parts) == 2 and (index.root / parts[1]).is_file():
@@ -68,6 +96,8 @@ def _handler(index: PlatformIndex) -> type[BaseHTTPRequestHandler]:
                 page = index.page(project)
                 if page is not None:
                     self._send(200, page, "text/html")
+                elif project == OWN_PROJECT:
+                    self._send(404, b"no such project\n", "text/plain")
                 else:
                     self.send_response(302)
                     self.send_header("Location", f"{index.upstream}{project}/")
@@ -88,15 +118,40 @@ def _handler(index: PlatformIndex) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def _basic(user: str, password: str | None) -> str | None:
+    if password is None:
+        return None
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def _uploaded_file(content_type: str, body: bytes) -> tuple[str, bytes]:
+    """The file name and bytes of the `content` field of an upload's multipart form."""
+    form = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    for part in form.iter_parts():
+        if part.get_param("name", header="content-disposition") == "content":
+            filename = part.get_filename()
+            payload = part.get_payload(decode=True)
+            assert filename and isinstance(payload, bytes), "an upload names and carries its file"
+            return Path(filename).name, payload
+    raise AssertionError("an upload has a `content` field")
+
+
 @contextmanager
-def serve_platform_index(root: Path, upstream: str) -> Iterator[PlatformIndex]:
+def serve_platform_index(
+    root: Path, upstream: str, *, token: str | None = None, tls: LoopbackTls | None = None
+) -> Iterator[PlatformIndex]:
     """A running index on 127.0.0.1 for the duration of the block."""
     root.mkdir(parents=True, exist_ok=True)
-    index = PlatformIndex(root, upstream)
+    index = PlatformIndex(root, upstream, token)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(index))
+    if tls is not None:
+        server.socket = tls.server_context().wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    index.url = f"http://127.0.0.1:{server.server_address[1]}/simple/"
+    base = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
+    index.url, index.upload_url = f"{base}/simple/", f"{base}/upload/"
     try:
         yield index
     finally:

@@ -24,15 +24,31 @@ from test_cli_help import COMMANDS
 from fakes.databricks import FakeWorkspaceServer
 from fakes.github import FakeGitHub, start_fake_github
 from goldenpath.cli import main
+from goldenpath.refs import project_version
 from goldenpath.settings import load_settings
+from loopback_tls import LoopbackTls, loopback_tls
+from platform_index import PlatformIndex, serve_platform_index
 from rendering import EXAMPLE_ANSWERS, REPO_ROOT, git, render
 
 SETTINGS = load_settings()
 NAME = str(EXAMPLE_ANSWERS["repo_name"])
 WRONG_GITHUB_TOKEN = "ghs_wrong-token-that-must-never-be-printed"
 WRONG_DATABRICKS_TOKEN = "dapi-wrong-token-that-must-never-be-printed"
+WRONG_UPLOAD_TOKEN = "pypi-wrong-token-that-must-never-be-printed"
+RELEASED = f"v{project_version(REPO_ROOT)}"
 CREATE_REPO = ["create-repo", NAME, "--team", "ds-rtl", "--requester", "alice", "--vcs-ref", "HEAD"]
-SDK_VARIABLES = ("DATABRICKS_", "ARM_", "AZURE_", "GOOGLE_", "ACTIONS_ID_TOKEN", "GITHUB_", "GOLDENPATH_")
+SDK_VARIABLES = (
+    *(
+        "DATABRICKS_",
+        "ARM_",
+        "AZURE_",
+        "GOOGLE_",
+        "ACTIONS_ID_TOKEN",
+        "GITHUB_",
+        "GOLDENPATH_",
+        "UV_PUBLISH_",
+    ),
+)
 
 
 @dataclass
@@ -44,6 +60,8 @@ class World:
     github: FakeGitHub
     workspace: FakeWorkspaceServer
     closed: str  # http://127.0.0.1:<a port nothing listens on>
+    index: PlatformIndex  # the org's package index, over https
+    tls: LoopbackTls
 
     @property
     def github_env(self) -> dict[str, str]:
@@ -52,6 +70,14 @@ class World:
     @property
     def databricks_env(self) -> dict[str, str]:
         return {"DATABRICKS_HOST": self.workspace.url, "DATABRICKS_TOKEN": self.workspace.token}
+
+    def upload(self, tag: str, index: str, publish: str) -> list[str]:
+        """`release upload` of this checkout to an org whose index and upload API are these URLs."""
+        settings = self.scratch / f"publishing-{len(list(self.scratch.glob('publishing-*')))}.yml"
+        old = "  package_index: https://pypi.org/simple/\n"
+        text = (REPO_ROOT / "goldenpath.yml").read_text(encoding="utf-8")
+        settings.write_text(text.replace(old, f"  package_index: {index}\n  publish_url: {publish}\n"))
+        return ["release", "upload", "--tag", tag, "--root", str(REPO_ROOT), "--settings", str(settings)]
 
 
 @dataclass(frozen=True)
@@ -76,8 +102,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "Generated")
-    with start_fake_github() as github, FakeWorkspaceServer() as workspace:
-        yield World(repo, base, github, workspace, closed_port())
+    tls = loopback_tls(base / "tls")
+    with (
+        start_fake_github() as github,
+        FakeWorkspaceServer() as workspace,
+        serve_platform_index(
+            base / "index", "https://pypi.org/simple/", token="pypi-right", tls=tls
+        ) as index,
+    ):
+        yield World(repo, base, github, workspace, closed_port(), index, tls)
 
 
 def serving_repo(w: World) -> str:
@@ -169,6 +202,12 @@ def usage_cases(w: World) -> dict[str, Case]:
             {**w.github_env, "GITHUB_REPOSITORY": SETTINGS.central_slug},
             "not a release tag",
         ),
+        "release upload": Case(
+            w.upload(RELEASED, w.index.url, w.index.upload_url),
+            2,
+            {"SSL_CERT_FILE": str(w.tls.bundle)},
+            "no credentials to upload",
+        ),
         "pin-refs": Case(["pin-refs", "--root", str(no_answers)], 2, says="goldenpath.yml"),
         "ab start": Case(
             ["ab", "start", "--challenger", "2", "--percent", "60", "--path", serving_repo(w)],
@@ -227,6 +266,12 @@ def credential_cases(w: World) -> dict[str, Case]:
         "release rollback": Case(
             ["release", "rollback", "--to", "v1.0.0", "--root", str(REPO_ROOT)], 2, release
         ),
+        "release upload": Case(
+            w.upload(RELEASED, w.index.url, w.index.upload_url),
+            2,
+            {"SSL_CERT_FILE": str(w.tls.bundle), "UV_PUBLISH_TOKEN": WRONG_UPLOAD_TOKEN},
+            "403",
+        ),
     }
 
 
@@ -266,6 +311,12 @@ def unreachable_cases(w: World) -> dict[str, Case]:
         ),
         "release rollback": Case(
             ["release", "rollback", "--to", "v1.0.0", "--root", str(REPO_ROOT)], 3, release, host
+        ),
+        "release upload": Case(
+            w.upload(RELEASED, f"https://{host}/simple/", f"https://{host}/upload/"),
+            3,
+            {"UV_PUBLISH_TOKEN": "pypi-x"},
+            host,
         ),
     }
 
@@ -331,6 +382,12 @@ def refusal_cases(w: World) -> dict[str, Case]:
             {**w.github_env, "GITHUB_REPOSITORY": SETTINGS.central_slug},
             "nothing was changed",
         ),
+        "release upload": Case(
+            w.upload("v9.9.9", w.index.url, w.index.upload_url),
+            1,
+            {"SSL_CERT_FILE": str(w.tls.bundle), "UV_PUBLISH_TOKEN": "pypi-right"},
+            "is not v + the pyproject.toml version",
+        ),
         "pin-refs": Case(["pin-refs", "--check", "--root", str(REPO_ROOT), "--settings", str(other_org)], 1),
     }
 
@@ -386,7 +443,8 @@ def test_the_exit_code_contract(
         code, out, err = run(case.argv, capsys)
         assert code == case.code, f"{key}: exit {code}, expected {case.code}\n{err}"
         assert_one_paragraph(key, err, case)
-        for secret in (WRONG_GITHUB_TOKEN, WRONG_DATABRICKS_TOKEN, world.github.token, world.workspace.token):
+        secrets = (WRONG_GITHUB_TOKEN, WRONG_DATABRICKS_TOKEN, WRONG_UPLOAD_TOKEN)
+        for secret in (*secrets, world.github.token, world.workspace.token):
             assert secret not in out + err, f"{key} printed a token"
 
 

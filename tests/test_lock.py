@@ -56,6 +56,15 @@ def test_action_requirements_are_the_locked_runtime_dependencies() -> None:
     assert "--hash=sha256:" in committed
 
 
+def test_the_workflows_uv_pin_is_uv_lock_s_uv() -> None:
+    pin = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "uv-pin")], capture_output=True, text=True, check=True
+    ).stdout
+    assert pin.startswith(f"uv=={locked_version('uv')} --hash=sha256:")
+    committed = (REPO_ROOT / "actions" / "install-goldenpath" / "uv.txt").read_text(encoding="utf-8")
+    assert committed == pin, "actions/install-goldenpath/uv.txt differs from uv.lock; run scripts/lock"
+
+
 def test_workflows_install_the_locked_poetry() -> None:
     action = yaml.safe_load(
         (REPO_ROOT / "actions" / "setup-python-poetry" / "action.yml").read_text(encoding="utf-8")

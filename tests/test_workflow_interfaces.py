@@ -183,15 +183,24 @@ def test_release_checks_everything_before_the_token_and_the_move() -> None:
         "actions/setup-python",
         "install-goldenpath",
         'goldenpath release verify --tag "$TAG"',
+        "python -m pip install --disable-pip-version-check --quiet --require-hashes --no-deps \\",
         "app-token",
         'goldenpath release publish --tag "$TAG"',
     ]
     steps = job["steps"]
-    assert steps[4]["with"]["permission-contents"] == "write"
-    assert steps[4]["with"]["permission-workflows"] == "write"
-    for step in (steps[3], steps[5]):
+    assert steps[5]["with"]["permission-contents"] == "write"
+    assert steps[5]["with"]["permission-workflows"] == "write"
+    for step in (steps[3], steps[4], steps[6]):
         assert step["env"]["TAG"] == "${{ github.ref_name }}"
-    assert steps[5]["env"]["GITHUB_TOKEN"] == "${{ steps.app-token.outputs.token }}"
+    assert steps[6]["env"]["GITHUB_TOKEN"] == "${{ steps.app-token.outputs.token }}"
+    # The wheel goes up before the token is minted and vN moves, with uv.lock's uv and the
+    # upload credentials in uv's own environment variables, never on a command line.
+    upload = steps[4]
+    assert upload["run"].splitlines()[1:] == [
+        "  -r actions/install-goldenpath/uv.txt",
+        'goldenpath release upload --tag "$TAG"',
+    ]
+    assert upload["env"]["UV_PUBLISH_TOKEN"] == "${{ secrets.PACKAGE_INDEX_TOKEN }}"
 
 
 def test_release_rollback_runs_on_the_dispatched_tag() -> None:

@@ -41,6 +41,7 @@ WORKFLOW = "release.yml"
 JOB = "release/Verify, move the major tag, publish the Release"
 ROLLBACK_JOB = "release/Roll the major tag back to this release"
 CHECKS = "Tag, self-references and release notes"
+UPLOAD = "Upload the wheel to the package index"
 TOKEN_STEP = "Token of the release app"
 PUBLISH = "Move the major tag and publish the Release"
 
@@ -138,7 +139,9 @@ def assert_refused_before_anything_moved(
     assert run.returncode != 0, run.tail()
     steps = run.steps(JOB)
     assert steps[CHECKS] == "Failure", steps
-    assert TOKEN_STEP not in steps and PUBLISH not in steps, "no token is minted for a refused release"
+    assert UPLOAD not in steps and TOKEN_STEP not in steps and PUBLISH not in steps, (
+        "nothing runs after a refusal"
+    )
     assert message in run.text, run.tail()
     assert world.checkout.remote_tags().get("v1") == v1_before
     assert world.fake.writes() == []
@@ -149,7 +152,9 @@ def test_a_good_tag_moves_v1_and_publishes_the_changelog_section(
 ) -> None:
     world, commit, run = released
     assert_succeeded(run)
-    assert run.steps(JOB)[PUBLISH] == "Success"
+    assert run.steps(JOB)[UPLOAD] == run.steps(JOB)[PUBLISH] == "Success"
+    # The shipped goldenpath.yml names no upload API (tests/test_release_upload.py uploads to one).
+    assert "wheel: unchanged: nothing to upload: python.publish_url is not set" in run.text
     assert world.checkout.remote_tags()["v1"] == commit
     (release,) = releases(world.fake, world.org, world.repo)
     assert release["tag_name"] == release["name"] == "v1.1.0"

@@ -1,4 +1,4 @@
-"""`goldenpath release verify|notes|publish|rollback` and `goldenpath pin-refs`: used by release.yml
+"""`goldenpath release verify|notes|publish|upload|rollback` and `goldenpath pin-refs`: used by release.yml
 and by the platform team before it tags."""
 
 from __future__ import annotations
@@ -66,6 +66,19 @@ def register(commands: Commands) -> None:
     publish.add_argument("--tag", required=True, help=TAG_HELP)
     _write_options(publish)
     _checkout_options(publish)
+    upload = release.add(
+        "upload",
+        summary="upload the tag's wheel to the package index (python.publish_url), unless it is there",
+        description="With python.publish_url set, generated repositories pin the goldenpath CLI from "
+        "python.package_index; this builds the wheel of the checkout (uv build) and uploads it (uv "
+        "publish) unless the index already lists that version. Credentials come from UV_PUBLISH_TOKEN, "
+        "or UV_PUBLISH_USERNAME and UV_PUBLISH_PASSWORD. Without python.publish_url it does nothing.",
+        example="goldenpath release upload --tag v1.4.0 --dry-run",
+        handler=_upload,
+    )
+    upload.add_argument("--tag", required=True, help=TAG_HELP)
+    _write_options(upload)
+    _checkout_options(upload)
     rollback = release.add(
         "rollback",
         summary="move vN back to an earlier release",
@@ -144,6 +157,16 @@ def _publish(args: argparse.Namespace) -> int:
     steps = Steps()
     with _reported(args, f"Release {args.tag}", steps):
         publish(args.root, settings, target, api_client(target.env), args.tag, steps, dry_run=args.dry_run)
+    return EXIT_OK
+
+
+def _upload(args: argparse.Namespace) -> int:
+    from goldenpath.github.reconcile import Steps
+    from goldenpath.release.upload import upload
+
+    steps = Steps()
+    with _reported(args, f"Wheel of {args.tag}", steps):
+        upload(args.root, _settings(args), args.tag, steps, dry_run=args.dry_run)
     return EXIT_OK
 
 
