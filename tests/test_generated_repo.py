@@ -45,10 +45,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
 }
 
 
-def run(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run(
+    repo: Path, *args: str, check: bool = True, pre_commit_home: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run a command in the repo with a clean environment for poetry and git."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "POETRY_", "GITHUB_"))}
-    env["PRE_COMMIT_HOME"] = str(repo.parent / "pre-commit-home")
+    env["PRE_COMMIT_HOME"] = str(pre_commit_home or repo.parent / "pre-commit-home")
     env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"  # poetry on PATH, as on a data scientist's machine
     result = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, check=False)
     if check and result.returncode != 0:
@@ -56,8 +58,10 @@ def run(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
     return result
 
 
-def poetry(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return run(repo, str(BIN / "poetry"), *args, check=check)
+def poetry(
+    repo: Path, *args: str, check: bool = True, pre_commit_home: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return run(repo, str(BIN / "poetry"), *args, check=check, pre_commit_home=pre_commit_home)
 
 
 @pytest.fixture(scope="module", params=list(VARIANTS))
@@ -156,21 +160,45 @@ def test_pipeline_runs_locally_and_records_the_git_sha(installed: Path) -> None:
     assert (installed / "mlruns").is_dir()
 
 
-@pytest.mark.slow
-def test_pre_commit_passes_on_the_fresh_repo(installed: Path, tmp_path: Path) -> None:
-    """Every hook, the central naming hook included (served from a local copy of this repo)."""
-    central = copy_template(tmp_path)
+@pytest.fixture(scope="module")
+def central_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A local copy of this repo at its release tag, where the naming hook is served from.
+
+    One per module, beside one pre-commit home: pre-commit keys a hook's environment by
+    repository URL and rev, so the variants after the first reuse the environment built
+    for the first instead of installing goldenpath's dependencies again.
+    """
+    central = copy_template(tmp_path_factory.mktemp("central-release"))
     git(central, "tag", expected_ref(project_version(REPO_ROOT)))
-    repo = tmp_path / installed.name
-    shutil.copytree(installed, repo, symlinks=True, ignore=shutil.ignore_patterns(".venv"))
-    config = repo / ".pre-commit-config.yaml"
-    # A file:// URL, not a bare path: zizmor's hook reads this file too, and a path is no repo URL to it.
+    return central
+
+
+@pytest.mark.slow
+def test_pre_commit_passes_on_the_fresh_repo(installed: Path, central_release: Path, tmp_path: Path) -> None:
+    """Every hook, the central naming hook included (served from a local copy of this repo).
+
+    The repo's own config, with the central repository's URL pointed at the local copy, given
+    with --config: the repo itself stays as generated.
+    """
+    config = tmp_path / "pre-commit-config.yaml"
+    # A file:// URL, not a bare path: pre-commit clones it like the central repository.
     config.write_text(
-        config.read_text().replace(f"https://github.com/{SETTINGS.central_slug}", central.as_uri())
+        (installed / ".pre-commit-config.yaml")
+        .read_text()
+        .replace(f"https://github.com/{SETTINGS.central_slug}", central_release.as_uri())
     )
-    git(repo, "add", "-A")
-    poetry(repo, "install", "--no-interaction")
-    result = poetry(repo, "run", "pre-commit", "run", "--all-files", check=False)
+    home = central_release.parent / "pre-commit-home"
+    result = poetry(
+        installed,
+        "run",
+        "pre-commit",
+        "run",
+        "--all-files",
+        "--config",
+        str(config),
+        check=False,
+        pre_commit_home=home,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "goldenpath naming convention" in result.stdout
     for hook in ("mypy (locked version)", "zizmor (GitHub Actions security)"):

@@ -1,8 +1,10 @@
 """A generated repo's ci.yml, run with act, fails where it must: a failing test, a misnamed package.
 
-Each case is a fork of the example repo with one fault, whose caller leaves out
-the optional type check and docs site job (`without_type_check_and_docs`): the
-run proves where the lint-and-test job stops and that the build never starts.
+Each case is a generated repo with one fault, whose caller leaves out the
+optional type check and docs site job (`without_type_check_and_docs`): the run
+proves where the lint-and-test job stops and that the build never starts. The
+failing test sits in a repo without the example pipeline: the run is about the
+job stopping, and without the example's dependencies its install takes seconds.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from goldenpath.naming import derive_names
 pytestmark = pytest.mark.e2e
 
 
-def test_a_failing_test_fails_ci(harness: Harness, generated: GeneratedRepo, tmp_path: Path) -> None:
-    repo = generated.fork(tmp_path)
+def test_a_failing_test_fails_ci(harness: Harness, tmp_path: Path) -> None:
+    repo = GeneratedRepo.create(tmp_path, harness.settings, {"include_example": False})
     (repo.path / "tests" / "test_e2e_deliberate.py").write_text(
         'def test_e2e_deliberate_failure() -> None:\n    assert "forecast".upper() == "a deliberately wrong value"\n',
         encoding="utf-8",
