@@ -63,9 +63,6 @@ def register(commands: Commands) -> None:
         example="goldenpath release publish --tag v1.4.0 --dry-run",
         handler=_publish,
     )
-    publish.add_argument("--tag", required=True, help=TAG_HELP)
-    _write_options(publish)
-    _checkout_options(publish)
     upload = release.add(
         "upload",
         summary="upload the tag's wheel to the package index (python.publish_url), unless it is there",
@@ -76,9 +73,10 @@ def register(commands: Commands) -> None:
         example="goldenpath release upload --tag v1.4.0 --dry-run",
         handler=_upload,
     )
-    upload.add_argument("--tag", required=True, help=TAG_HELP)
-    _write_options(upload)
-    _checkout_options(upload)
+    for writer in (publish, upload):
+        writer.add_argument("--tag", required=True, help=TAG_HELP)
+        _write_options(writer)
+        _checkout_options(writer)
     rollback = release.add(
         "rollback",
         summary="move vN back to an earlier release",
