@@ -22,12 +22,11 @@ import html
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from loopback_http import QuietHandler, serving
 from loopback_tls import LoopbackTls
 
 OWN_PROJECT = "goldenpath"
@@ -71,49 +70,39 @@ class PlatformIndex:
         return f"<!DOCTYPE html><html><body>\n{links}</body></html>\n".encode()
 
 
-def _handler(index: PlatformIndex) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+def _handler(index: PlatformIndex) -> type[QuietHandler]:
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             if self.path.split("?", 1)[0].rstrip("/") != "/upload":
-                self._send(404, b"not here\n", "text/plain")
+                self.send_body(404, b"not here\n", "text/plain")
             elif index.failing:
-                self._send(503, b"the index is down\n", "text/plain")
+                self.send_body(503, b"the index is down\n", "text/plain")
             elif self.headers.get("Authorization") != _basic("__token__", index.token):
-                self._send(403, b"Invalid or non-existent authentication information.\n", "text/plain")
+                self.send_body(403, b"Invalid or non-existent authentication information.\n", "text/plain")
             else:
                 name, content = _uploaded_file(self.headers.get("Content-Type", ""), body)
                 (index.root / name).write_bytes(content)
                 index.uploads.append(name)
-                self._send(200, b"OK\n", "text/plain")
+                self.send_body(200, b"OK\n", "text/plain")
 
         def do_GET(self) -> None:
             parts = [part for part in self.path.split("?", 1)[0].split("/") if part]
             if parts[:1] == ["files"] and len(parts) == 2 and (index.root / parts[1]).is_file():
-                self._send(200, (index.root / parts[1]).read_bytes(), "application/octet-stream")
+                self.send_body(200, (index.root / parts[1]).read_bytes(), "application/octet-stream")
             elif parts[:1] == ["simple"] and len(parts) == 2:
                 project = re.sub(r"[-_.]+", "-", parts[1]).lower()
                 page = index.page(project)
                 if page is not None:
-                    self._send(200, page, "text/html")
+                    self.send_body(200, page, "text/html")
                 elif project == OWN_PROJECT:
-                    self._send(404, b"no such project\n", "text/plain")
+                    self.send_body(404, b"no such project\n", "text/plain")
                 else:
                     self.send_response(302)
                     self.send_header("Location", f"{index.upstream}{project}/")
                     self.end_headers()
             else:
-                self._send(404, b"not here\n", "text/plain")
-
-        def _send(self, status: int, body: bytes, kind: str) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            """Quiet: a test's output is for its own findings."""
+                self.send_body(404, b"not here\n", "text/plain")
 
     return Handler
 
@@ -145,18 +134,9 @@ def serve_platform_index(
     """A running index on 127.0.0.1 for the duration of the block."""
     root.mkdir(parents=True, exist_ok=True)
     index = PlatformIndex(root, upstream, token)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(index))
-    if tls is not None:
-        server.socket = tls.server_context().wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
-    index.url, index.upload_url = f"{base}/simple/", f"{base}/upload/"
-    try:
+    with serving(_handler(index), tls) as base:
+        index.url, index.upload_url = f"{base}/simple/", f"{base}/upload/"
         yield index
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def use_platform_index(repo: Path, index: PlatformIndex) -> None:
