@@ -160,6 +160,8 @@ def _publish(root: Path, publish_url: str, package_index: str, environ: Mapping[
     """Build the wheel of the checkout and upload it; the file name uploaded."""
     uv = _uv()
     env = {**_uv_credentials(environ), "UV_HTTP_TIMEOUT": str(max(1, round(request_timeout())))}
+    # The build backend comes from the org's index too, as everything else does (runners may reach no other).
+    env.setdefault("UV_DEFAULT_INDEX", package_index)
     with tempfile.TemporaryDirectory(prefix="goldenpath-wheel-") as out:
         built = _uv_run(
             [uv, "build", "--wheel", "--python", sys.executable, "--out-dir", out, str(root)], env
