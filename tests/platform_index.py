@@ -43,6 +43,7 @@ class PlatformIndex:
         self.token = token  # the upload token (user __token__); None: uploads are refused
         self.failing = False  # an outage: from now on every upload answers 503
         self.uploads: list[str] = []  # file names stored by uploads, in order
+        self.read_authorizations: list[str | None] = []  # the Authorization header of each page read
         self.url = ""  # .../simple/
         self.upload_url = ""  # .../upload/
 
@@ -91,6 +92,7 @@ def _handler(index: PlatformIndex) -> type[QuietHandler]:
             if parts[:1] == ["files"] and len(parts) == 2 and (index.root / parts[1]).is_file():
                 self.send_body(200, (index.root / parts[1]).read_bytes(), "application/octet-stream")
             elif parts[:1] == ["simple"] and len(parts) == 2:
+                index.read_authorizations.append(self.headers.get("Authorization"))
                 project = re.sub(r"[-_.]+", "-", parts[1]).lower()
                 page = index.page(project)
                 if page is not None:

@@ -151,6 +151,24 @@ def test_a_dry_run_needs_no_credentials_and_uploads_nothing(
     assert index.uploads == []
 
 
+def test_the_upload_token_goes_to_no_other_host(
+    checkout: Path, tmp_path: Path, index: PlatformIndex, tls: LoopbackTls
+) -> None:
+    """An org reading from one index and uploading to another: the read carries no upload token."""
+    with serve_platform_index(
+        tmp_path / "uploads", "https://pypi.org/simple/", token=TOKEN, tls=tls
+    ) as other:
+        settings = settings_for(tmp_path, index)
+        text = settings.read_text(encoding="utf-8")
+        settings.write_text(text.replace(index.upload_url, other.upload_url), encoding="utf-8")
+        dry = upload(checkout, settings, tls, "--dry-run")
+        assert dry.returncode == 0, dry.stderr
+        assert index.read_authorizations == [None]
+    same = upload(checkout, settings_for(tmp_path, index), tls, "--dry-run")
+    assert same.returncode == 0, same.stderr
+    assert index.read_authorizations[1] is not None, "the upload host's own index reads with its token"
+
+
 def test_no_credentials_exits_2_before_anything_is_built(
     checkout: Path, tmp_path: Path, index: PlatformIndex, tls: LoopbackTls
 ) -> None:

@@ -66,7 +66,10 @@ def upload(
 
     def apply() -> Step:
         page = project_page(settings.package_index)
-        present = [name for name in index_files(page, credentials) if wheel_version(name) == version]
+        # The upload credentials go only to the upload API's own host, never to another index.
+        same_host = urlsplit(page).netloc == urlsplit(publish_url).netloc
+        listed = index_files(page, credentials if same_host else None)
+        present = [name for name in listed if wheel_version(name) == version]
         if present:
             return Step(STEP, UNCHANGED, f"{present[0]} is on {page}")
         if dry_run:
