@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_cli_help import COMMANDS, example_arguments, subcommands
-from test_error_contract import SDK_VARIABLES, closed_port
 
+from contract_world import SDK_VARIABLES, closed_port
 from goldenpath.cli import main
 
 LEAVES = sorted(name for name, command in COMMANDS.items() if not subcommands(command))

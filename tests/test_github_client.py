@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_error_contract import closed_port
 
+from contract_world import closed_port
 from fakes.github import FakeGitHub, Reply, start_fake_github
 from fakes.github.repos import add_repo
 from goldenpath.errors import CredentialError, Outage, Refused, UsageError
