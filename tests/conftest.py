@@ -5,6 +5,8 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,22 +33,38 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def rendered_matrix(tmp_path_factory: pytest.TempPathFactory) -> list[Rendered]:
-    """Rendered once per session, by whichever xdist worker asks first; tests only read it."""
+    """Rendered once per session, shared by the xdist workers; tests only read it.
+
+    Each combination has its own lock: a worker first renders every combination no other
+    worker is rendering, then waits for the rest, so two workers render the matrix together.
+    """
     root = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent  # the session's, above every worker's own
     shared = root / "answer-matrix"
     shared.mkdir(exist_ok=True)
-    rendered = []
-    with (shared / ".lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # the other workers wait for the first one's renders
-        for index, answers in enumerate(MATRIX):
-            base = shared / f"combo{index}"
-            copier_dst = base / "copier" / answers["repo_name"]
-            if not (base / ".done").is_file():
-                shutil.rmtree(base, ignore_errors=True)
-                copier_copy(copier_dst, answers)
-                cookiecutter_render(base / "cookiecutter", answers)
-                (base / ".done").touch()
-            rendered.append(Rendered(answers, copier_dst, base / "cookiecutter" / answers["repo_name"]))
-    return rendered
+    bases = [shared / f"combo{index}" for index in range(len(MATRIX))]
+    for wait in (False, True):
+        for base, answers in zip(bases, MATRIX, strict=True):
+            _render_combination(base, answers, wait=wait)
+    return [
+        Rendered(
+            answers, base / "copier" / answers["repo_name"], base / "cookiecutter" / answers["repo_name"]
+        )
+        for base, answers in zip(bases, MATRIX, strict=True)
+    ]
+
+
+def _render_combination(base: Path, answers: dict[str, Any], *, wait: bool) -> None:
+    """Render one combination with both engines unless it is done; without `wait`, skip it while
+    another worker holds it."""
+    with base.with_suffix(".lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return
+        if not (base / ".done").is_file():
+            shutil.rmtree(base, ignore_errors=True)
+            copier_copy(base / "copier" / answers["repo_name"], answers)
+            cookiecutter_render(base / "cookiecutter", answers)
+            (base / ".done").touch()
