@@ -24,11 +24,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from goldenpath.settings import load_settings
+from goldenpath.refs import project_version
+from goldenpath.settings import SETTINGS_ENV_VAR, load_settings
 from rendering import BIN, EXAMPLE_ANSWERS, REPO_ROOT, git, render
 
 SETTINGS = load_settings()
 NAME = str(EXAMPLE_ANSWERS["repo_name"])
+RELEASED = f"v{project_version(REPO_ROOT)}"
 
 
 @contextmanager
@@ -63,9 +65,10 @@ def silent() -> Iterator[str]:
             connection.close()
 
 
-def commands(repo: Path, answers: Path) -> dict[str, tuple[list[str], str]]:
-    """Command line and the service it talks to (`databricks`, `github`, `git`)."""
+def commands(repo: Path, serving: Path, answers: Path) -> dict[str, tuple[list[str], str]]:
+    """Command line and the service it talks to (`databricks`, `github`, `git`, `index`)."""
     path = ["--path", str(repo)]
+    ab = ["--path", str(serving)]
     return {
         "databricks preflight": (["databricks", "preflight", "--target", "acc", *path], "databricks"),
         "databricks verify": (
@@ -75,15 +78,23 @@ def commands(repo: Path, answers: Path) -> dict[str, tuple[list[str], str]]:
         "databricks smoke": (["databricks", "smoke", "--target", "acc", *path], "databricks"),
         "databricks trace": (["databricks", "trace", "abc1234", *path], "databricks"),
         "trace": (["trace", "abc1234", *path], "databricks"),
+        "monitor status": (["monitor", "status", "--target", "acc", *path], "databricks"),
+        "monitor prepare": (["monitor", "prepare", "--target", "acc", *path], "databricks"),
+        "ab start": (["ab", "start", "--challenger", "2", "--percent", "10", *ab], "databricks"),
+        "ab status": (["ab", "status", *ab], "databricks"),
+        "ab promote": (["ab", "promote", *ab], "databricks"),
+        "ab abort": (["ab", "abort", *ab], "databricks"),
         "create-repo": (
             ["create-repo", NAME, "--team", "ds-rtl", "--requester", "alice", "--vcs-ref", "HEAD"],
             "github",
         ),
         "fleet": (["fleet"], "github"),
+        "fleet plan": (["fleet", "plan"], "github"),
         "update --open-pr": (["update", "--open-pr", *path], "github"),
         "update --check": (["update", "--check", "--path", str(answers)], "git"),
         "release publish": (["release", "publish", "--tag", "v1.0.0", "--root", str(REPO_ROOT)], "git"),
         "release rollback": (["release", "rollback", "--to", "v1.0.0", "--root", str(REPO_ROOT)], "git"),
+        "release upload": (["release", "upload", "--tag", RELEASED, "--root", str(REPO_ROOT)], "index"),
     }
 
 
@@ -95,6 +106,14 @@ def environment(service: str, host: str, bound: str | None, answers: Path) -> di
     url = f"http://{host}"
     if service == "databricks":
         env |= {"DATABRICKS_HOST": url, "DATABRICKS_TOKEN": "dapi-x"}
+    elif service == "index":  # an org whose package index (and its upload API) is that host
+        settings = answers.parent / "publishing.yml"
+        text = (REPO_ROOT / "goldenpath.yml").read_text(encoding="utf-8")
+        index = f"  package_index: https://{host}/simple/\n  publish_url: https://{host}/upload/\n"
+        settings.write_text(
+            text.replace("  package_index: https://pypi.org/simple/\n", index), encoding="utf-8"
+        )
+        env |= {SETTINGS_ENV_VAR: str(settings), "UV_PUBLISH_TOKEN": "pypi-x"}
     else:
         env |= {
             "GITHUB_TOKEN": "ghs_x",
@@ -127,11 +146,13 @@ def main() -> None:
         git(repo, "init", "-q", "-b", "main")
         git(repo, "add", "-A")
         git(repo, "commit", "-q", "-m", "Generated")
+        render(Path(scratch) / "serving", {"project_kind": "serving"})
+        serving = Path(scratch) / "serving" / NAME
         answers = Path(scratch) / "answers"
         answers.mkdir()
         print(f"time to failure against a dead host (bound: {args.bound or 'default'})")
         print(f"{'command':22} {'refused':>14} {'never answers':>16}  message (never answers)")
-        for name, (argv, service) in commands(repo, answers).items():
+        for name, (argv, service) in commands(repo, serving, answers).items():
             if args.only not in name:
                 continue
             figures = []
