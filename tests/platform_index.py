@@ -1,15 +1,14 @@
-"""The org's package index on loopback: goldenpath wheels built here or uploaded, every other project upstream.
+"""The org's package index on loopback: goldenpath wheels uploaded to it, every other project upstream.
 
 Generated repositories resolve everything from `python.package_index`, where the
-release workflow publishes the goldenpath wheel. Tests cannot publish to a real
-index, so this serves a PEP 503 simple index of wheels built from checkouts
-with poetry or uploaded through the upload API uv and twine speak (a multipart
-POST to `/upload/`, with a token as basic auth), and answers every other project
+release workflow uploads the goldenpath wheel (`goldenpath release upload`).
+Tests cannot publish to a real index, so this serves a PEP 503 simple index of
+the wheels uploaded through the upload API uv and twine speak (a multipart POST
+to `/upload/`, with a token as basic auth), and answers every other project
 with a redirect to the real index, whose pages poetry then reads as usual.
 goldenpath is the org's own project: without a wheel of it the index answers
-404, never the public index's page. `use_platform_index` points a rendered
-repository at it, as if the org's index were this one. With `tls`, it speaks
-https, as settings require.
+404, never the public index's page. With `tls`, it speaks https, as settings
+require, and it can fail every upload from some point on (`failing`).
 """
 
 from __future__ import annotations
@@ -20,8 +19,6 @@ import email.policy
 import hashlib
 import html
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,8 +27,6 @@ from loopback_http import QuietHandler, serving
 from loopback_tls import LoopbackTls
 
 OWN_PROJECT = "goldenpath"
-POETRY = Path(sys.executable).parent / "poetry"
-_SOURCE_URL = re.compile(r'(?m)^(name = "platform-index"\nurl = )"[^"]*"')
 
 
 class PlatformIndex:
@@ -46,16 +41,6 @@ class PlatformIndex:
         self.read_authorizations: list[str | None] = []  # the Authorization header of each page read
         self.url = ""  # .../simple/
         self.upload_url = ""  # .../upload/
-
-    def add(self, checkout: Path) -> Path:
-        """Build the wheel of a goldenpath checkout (its working tree) into the index."""
-        subprocess.run(
-            [str(POETRY), "build", "--format", "wheel", "--output", str(self.root)],
-            cwd=checkout,
-            capture_output=True,
-            check=True,
-        )
-        return max(self.root.glob("goldenpath-*.whl"), key=lambda wheel: wheel.stat().st_mtime)
 
     def page(self, project: str) -> bytes | None:
         """The simple-index page of `project`, or None when it is not served here."""
@@ -139,11 +124,3 @@ def serve_platform_index(
     with serving(_handler(index), tls) as base:
         index.url, index.upload_url = f"{base}/simple/", f"{base}/upload/"
         yield index
-
-
-def use_platform_index(repo: Path, index: PlatformIndex) -> None:
-    """Point a rendered repository's primary poetry source at `index`, as the org's index."""
-    pyproject = repo / "pyproject.toml"
-    text, count = _SOURCE_URL.subn(rf'\1"{index.url}"', pyproject.read_text(encoding="utf-8"))
-    assert count == 1, f"{pyproject} has no platform-index source"
-    pyproject.write_text(text, encoding="utf-8")
