@@ -95,7 +95,10 @@ class FakeWorkspaceServer:
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.workspace.url = self.url
         self.token = FAKE_TOKEN
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for it, and every test that starts a workspace stops one.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def __enter__(self) -> FakeWorkspaceServer:
         self._thread.start()
