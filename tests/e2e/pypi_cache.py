@@ -20,17 +20,17 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from packaging import tags
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-
-from loopback_http import QuietHandler, serving
 
 UPSTREAM_INDEX = "https://pypi.org/simple/"
 UPSTREAM_FILES = "https://files.pythonhosted.org/"
@@ -109,23 +109,33 @@ def _write_atomically(path: Path, body: bytes) -> None:
     Path(temporary).replace(path)
 
 
-def _handler(cache: PypiCache) -> type[QuietHandler]:
-    class Handler(QuietHandler):
+def _handler(cache: PypiCache) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0].split("#", 1)[0]
             try:
                 if (page := re.fullmatch(r"/simple/([^/]+)/?", path)) and PROJECT.fullmatch(page[1].lower()):
                     body = cache.page(page[1])
                     if body is None:
-                        self.send_body(404, b"no such project\n", "text/plain")
+                        self._send(404, b"no such project\n", "text/plain")
                     else:
-                        self.send_body(200, body, "text/html")
+                        self._send(200, body, "text/html")
                 elif (file := re.fullmatch(r"/files/(.+)", path)) and FILE_PATH.fullmatch(file[1]):
-                    self.send_body(200, cache.file(file[1]).read_bytes(), "application/octet-stream")
+                    self._send(200, cache.file(file[1]).read_bytes(), "application/octet-stream")
                 else:
-                    self.send_body(404, b"not here\n", "text/plain")
+                    self._send(404, b"not here\n", "text/plain")
             except (urllib.error.URLError, TimeoutError) as error:
-                self.send_body(502, f"PyPI: {error}\n".encode(), "text/plain")
+                self._send(502, f"PyPI: {error}\n".encode(), "text/plain")
+
+        def _send(self, status: int, body: bytes, kind: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet: the runs' logs are pip's side of it."""
 
     return Handler
 
@@ -134,5 +144,12 @@ def _handler(cache: PypiCache) -> type[QuietHandler]:
 def serve_pypi_cache(root: Path, pythons: tuple[str, ...]) -> Iterator[str]:
     """The cache serving on 127.0.0.1 for the duration of the block; yields its index URL."""
     cache = PypiCache(root, installable_tags(pythons))
-    with serving(_handler(cache)) as base:
-        yield f"{base}/simple/"
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(cache))
+    # A short poll: shutdown() waits for it.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/simple/"
+    finally:
+        server.shutdown()
+        server.server_close()

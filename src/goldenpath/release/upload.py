@@ -207,9 +207,14 @@ def _publish_failure(publish_url: str, stderr: str) -> Outage | CredentialError 
 
 
 def _cause(text: str) -> str:
-    """uv's reason, on one line: its last `cause:` onwards (uv wraps it to the terminal), else its last line."""
+    """uv's reason on one line: its last `cause:` onwards (uv wraps it to the terminal), with what
+    the server said unless it is an HTML page; else uv's last line."""
     start = text.rfind("cause:")
-    if start >= 0:
-        return " ".join(text[start + len("cause:") :].split())
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"
+    if start < 0:
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return lines[-1] if lines else "no output"
+    cause = " ".join(text[start + len("cause:") :].split())
+    status, says, server = cause.partition(" Server says: ")
+    if says and "<" not in server:
+        return f"{status} Server says: {server[:200]}"
+    return status
