@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -137,8 +138,10 @@ def test_both_engines_refuse_bad_answers_and_write_nothing(
     tmp_path: Path, bad: dict[str, str], expected: list[str]
 ) -> None:
     answers = {**EXAMPLE_ANSWERS, **bad}
-    by_copier = copier_copy(tmp_path / "copier-out", answers, check=False)
-    by_cookiecutter = cookiecutter_render(tmp_path / "cookie-out", answers, check=False)
+    with ThreadPoolExecutor(2) as engines:  # two processes that share nothing: run them side by side
+        copier_run = engines.submit(copier_copy, tmp_path / "copier-out", answers, check=False)
+        cookiecutter_run = engines.submit(cookiecutter_render, tmp_path / "cookie-out", answers, check=False)
+        by_copier, by_cookiecutter = copier_run.result(), cookiecutter_run.result()
     assert by_copier.returncode != 0
     assert by_cookiecutter.returncode != 0
     for fragment in expected:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -22,14 +24,16 @@ package-mode = false
 
 
 def poetry(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "poetry"), *args], cwd=repo, capture_output=True, text=True, check=False)
+    env = {**os.environ, "PATH": f"{BIN}:/usr/bin:/bin"}
+    return subprocess.run(
+        [str(BIN / "poetry"), *args], cwd=repo, env=env, capture_output=True, text=True, check=False
+    )
 
 
-@pytest.fixture
-def locked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PATH", f"{BIN}:/usr/bin:/bin")
-    monkeypatch.setenv("POETRY_CACHE_DIR", str(tmp_path / "cache"))
-    repo = tmp_path / "repo"
+@pytest.fixture(scope="module")
+def stale(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A repository whose committed lock a template release made stale, locked once per module."""
+    repo = tmp_path_factory.mktemp("stale") / "repo"
     repo.mkdir()
     (repo / "pyproject.toml").write_text(PYPROJECT)
     assert poetry(repo, "lock").returncode == 0
@@ -37,6 +41,14 @@ def locked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (repo / "pyproject.toml").write_text(PYPROJECT.replace(">=3.11", ">=3.11,<4"))
     assert poetry(repo, "check", "--lock").returncode != 0
     return repo
+
+
+@pytest.fixture
+def locked(stale: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of `stale` for one test, with poetry on PATH and a cache of the test's own."""
+    monkeypatch.setenv("PATH", f"{BIN}:/usr/bin:/bin")
+    monkeypatch.setenv("POETRY_CACHE_DIR", str(tmp_path / "cache"))
+    return Path(shutil.copytree(stale, tmp_path / "repo"))
 
 
 def test_a_changed_pyproject_is_relocked(locked: Path) -> None:
