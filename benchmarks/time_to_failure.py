@@ -20,12 +20,15 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from goldenpath.refs import project_version
 from goldenpath.settings import SETTINGS_ENV_VAR, load_settings
+from loopback_tls import loopback_tls
+from platform_index import serve_platform_index
 from rendering import BIN, EXAMPLE_ANSWERS, REPO_ROOT, git, render
 
 SETTINGS = load_settings()
@@ -95,10 +98,23 @@ def commands(repo: Path, serving: Path, answers: Path) -> dict[str, tuple[list[s
         "release publish": (["release", "publish", "--tag", "v1.0.0", "--root", str(REPO_ROOT)], "git"),
         "release rollback": (["release", "rollback", "--to", "v1.0.0", "--root", str(REPO_ROOT)], "git"),
         "release upload": (["release", "upload", "--tag", RELEASED, "--root", str(REPO_ROOT)], "index"),
+        # The index answers (pypiserver over https); only its upload API is down.
+        "release upload (API)": (
+            ["release", "upload", "--tag", RELEASED, "--root", str(REPO_ROOT)],
+            "upload",
+        ),
     }
 
 
-def environment(service: str, host: str, bound: str | None, answers: Path) -> dict[str, str]:
+@dataclass(frozen=True)
+class LiveIndex:
+    """A package index that answers, for the commands whose upload API is the dead host."""
+
+    url: str
+    trust: Path  # SSL_CERT_FILE that accepts it
+
+
+def environment(service: str, host: str, bound: str | None, answers: Path, live: LiveIndex) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABRICKS_", "GITHUB_", "GOLDENPATH_"))}
     env["DATABRICKS_CONFIG_FILE"] = os.devnull
     if bound:
@@ -106,14 +122,19 @@ def environment(service: str, host: str, bound: str | None, answers: Path) -> di
     url = f"http://{host}"
     if service == "databricks":
         env |= {"DATABRICKS_HOST": url, "DATABRICKS_TOKEN": "dapi-x"}
-    elif service == "index":  # an org whose package index (and its upload API) is that host
+    elif service in ("index", "upload"):  # the org's package index, or only its upload API, is that host
         settings = answers.parent / "publishing.yml"
         text = (REPO_ROOT / "goldenpath.yml").read_text(encoding="utf-8")
-        index = f"  package_index: https://{host}/simple/\n  publish_url: https://{host}/upload/\n"
+        index_url = f"https://{host}/simple/" if service == "index" else live.url
+        index = f"  package_index: {index_url}\n  publish_url: https://{host}/upload/\n"
         settings.write_text(
             text.replace("  package_index: https://pypi.org/simple/\n", index), encoding="utf-8"
         )
-        env |= {SETTINGS_ENV_VAR: str(settings), "UV_PUBLISH_TOKEN": "pypi-x"}
+        env |= {
+            SETTINGS_ENV_VAR: str(settings),
+            "UV_PUBLISH_TOKEN": "pypi-x",
+            "SSL_CERT_FILE": str(live.trust),
+        }
     else:
         env |= {
             "GITHUB_TOKEN": "ghs_x",
@@ -150,21 +171,25 @@ def main() -> None:
         serving = Path(scratch) / "serving" / NAME
         answers = Path(scratch) / "answers"
         answers.mkdir()
-        print(f"time to failure against a dead host (bound: {args.bound or 'default'})")
-        print(f"{'command':22} {'refused':>14} {'never answers':>16}  message (never answers)")
-        for name, (argv, service) in commands(repo, serving, answers).items():
-            if args.only not in name:
-                continue
-            figures = []
-            for host_kind in (refusing, silent):
-                with host_kind() as host:
-                    seconds, code, last = time_one(argv, environment(service, host, args.bound, answers))
-                    figures.append((seconds, code, last, host))
-            (refused, refused_code, _, _), (hung, hung_code, message, host) = figures
-            named = "names host" if host in message else "HOST NOT NAMED"
-            print(
-                f"{name:22} {refused:8.1f}s (x{refused_code}) {hung:9.1f}s (x{hung_code})  {named}: {message[:70]}"
-            )
+        tls = loopback_tls(Path(scratch) / "tls")
+        with serve_platform_index(Path(scratch) / "index", "https://pypi.org/simple/", tls=tls) as index:
+            live = LiveIndex(index.url, tls.bundle)
+            print(f"time to failure against a dead host (bound: {args.bound or 'default'})")
+            print(f"{'command':22} {'refused':>14} {'never answers':>16}  message (never answers)")
+            for name, (argv, service) in commands(repo, serving, answers).items():
+                if args.only not in name:
+                    continue
+                figures = []
+                for host_kind in (refusing, silent):
+                    with host_kind() as host:
+                        env = environment(service, host, args.bound, answers, live)
+                        seconds, code, last = time_one(argv, env)
+                        figures.append((seconds, code, last, host))
+                (refused, refused_code, _, _), (hung, hung_code, message, host) = figures
+                named = "names host" if host in message else "HOST NOT NAMED"
+                print(
+                    f"{name:22} {refused:8.1f}s (x{refused_code}) {hung:9.1f}s (x{hung_code})  {named}: {message[:70]}"
+                )
 
 
 if __name__ == "__main__":

@@ -162,7 +162,13 @@ def _uv() -> str:
 def _publish(root: Path, publish_url: str, package_index: str, environ: Mapping[str, str]) -> str:
     """Build the wheel of the checkout and upload it; the file name uploaded."""
     uv = _uv()
-    env = {**_uv_credentials(environ), "UV_HTTP_TIMEOUT": str(max(1, round(request_timeout())))}
+    env = _uv_credentials(environ)
+    # goldenpath's bound and one retry, so a host that never answers fails the upload within about
+    # two bounds (uv's own default is three retries); uv's variables, where set, win.
+    bound = str(max(1, round(request_timeout())))
+    for variable in ("UV_HTTP_TIMEOUT", "UV_UPLOAD_HTTP_TIMEOUT"):
+        env.setdefault(variable, bound)
+    env.setdefault("UV_HTTP_RETRIES", "1")
     # The build backend comes from the org's index too, as everything else does (runners may reach no other).
     env.setdefault("UV_DEFAULT_INDEX", package_index)
     with tempfile.TemporaryDirectory(prefix="goldenpath-wheel-") as out:
